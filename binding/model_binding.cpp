@@ -1,0 +1,321 @@
+// Model: a native model graph as a JS object. forward / inputGradient run on worker threads and resolve
+// promises; parameters are copied in once (setParams), so checkpoint buffers can be dropped afterwards.
+#include <napi.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "errors.h"
+#include "js_tensor.h"
+#include "nn/model.h"
+
+namespace lkb {
+namespace {
+
+lk::nn::Config config_from_js(const Napi::Value& v) {
+  lk::nn::Config cfg;
+  if (v.IsUndefined() || v.IsNull()) return cfg;
+  if (!v.IsObject()) throw lk::ArgError("Model: expected a config object, received " + describe(v));
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Array keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); i++) {
+    std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+    Napi::Value e = o.Get(k);
+    if (e.IsNumber()) {
+      cfg.set(k, e.As<Napi::Number>().DoubleValue());
+    } else if (e.IsBoolean()) {
+      cfg.set(k, e.As<Napi::Boolean>().Value() ? 1.0 : 0.0);
+    } else if (e.IsString()) {
+      cfg.set(k, e.As<Napi::String>().Utf8Value());
+    } else if (e.IsArray()) {
+      Napi::Array a = e.As<Napi::Array>();
+      std::vector<double> nums;
+      for (uint32_t j = 0; j < a.Length(); j++) {
+        if (!a.Get(j).IsNumber()) throw lk::ArgError("Model config `" + k + "`: expected numbers, received " + describe(a.Get(j)));
+        nums.push_back(a.Get(j).As<Napi::Number>().DoubleValue());
+      }
+      cfg.set(k, nums);
+    } else if (!e.IsUndefined()) {
+      throw lk::ArgError("Model config `" + k + "`: expected a number, boolean, string or number array, received " + describe(e));
+    }
+  }
+  return cfg;
+}
+
+Napi::Value records_to_js(Napi::Env env, const std::vector<lk::nn::BlockRecord>& recs) {
+  Napi::Array a = Napi::Array::New(env, recs.size());
+  for (size_t i = 0; i < recs.size(); i++) {
+    const auto& r = recs[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", r.name);
+    Napi::Array shape = Napi::Array::New(env, r.shape.size());
+    for (size_t j = 0; j < r.shape.size(); j++) shape.Set(static_cast<uint32_t>(j), Napi::Number::New(env, double(r.shape[j])));
+    o.Set("shape", shape);
+    o.Set("mean", r.mean);
+    o.Set("std", r.std);
+    o.Set("fmapVarBatchMean", r.fmap_var_batch_mean);
+    o.Set("fmapVarPerImage", r.fmap_var_per_image);
+    a.Set(static_cast<uint32_t>(i), o);
+  }
+  return a;
+}
+
+class Model : public Napi::ObjectWrap<Model> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Model",
+                       {InstanceMethod("paramSpecs", &Model::ParamSpecs), InstanceMethod("setParams", &Model::SetParams),
+                        InstanceMethod("getParams", &Model::GetParams), InstanceMethod("blockNames", &Model::BlockNames),
+                        InstanceMethod("forward", &Model::Forward), InstanceMethod("inputGradient", &Model::InputGradient),
+                        InstanceMethod("reparameterize", &Model::Reparameterize),
+                        InstanceMethod("depthwiseKernels", &Model::DepthwiseKernels),
+                        InstanceMethod("normalization", &Model::Normalization)});
+  }
+
+  Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
+    try {
+      if (info.Length() < 1 || !info[0].IsString())
+        throw lk::ArgError("Model: expected (family: string, config?: object), received " +
+                           describe(info.Length() ? info[0] : info.Env().Undefined()));
+      model_ = lk::nn::create_model(info[0].As<Napi::String>().Utf8Value(), config_from_js(info.Length() > 1 ? info[1] : info.Env().Undefined()));
+    } catch (const std::exception& e) {
+      to_js_error(info.Env(), classify(e)).ThrowAsJavaScriptException();
+    }
+  }
+
+  lk::nn::Model& model() { return *model_; }
+  std::atomic<int> running{0};
+
+ private:
+  void require_idle(const char* what) {
+    if (running.load() > 0) throw lk::ArgError(std::string("Model.") + what + ": not allowed while a forward or gradient is running");
+  }
+
+  Napi::Value ParamSpecs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const auto& specs = model_->param_specs();
+    Napi::Array a = Napi::Array::New(env, specs.size());
+    for (size_t i = 0; i < specs.size(); i++) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", specs[i].name);
+      Napi::Array s = Napi::Array::New(env, specs[i].shape.size());
+      for (size_t j = 0; j < specs[i].shape.size(); j++) s.Set(static_cast<uint32_t>(j), Napi::Number::New(env, double(specs[i].shape[j])));
+      o.Set("shape", s);
+      a.Set(static_cast<uint32_t>(i), o);
+    }
+    return a;
+  }
+
+  Napi::Value SetParams(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      require_idle("setParams");
+      if (info.Length() < 1 || !info[0].IsObject()) throw lk::ArgError("Model.setParams: expected an object name -> tensor");
+      Napi::Object o = info[0].As<Napi::Object>();
+      Napi::Array keys = o.GetPropertyNames();
+      std::map<std::string, lk::Tensor> params;
+      for (uint32_t i = 0; i < keys.Length(); i++) {
+        std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+        params[k] = tensor_from_js(o.Get(k), "parameter " + k).clone();  // engine-owned copy
+      }
+      model_->set_params(params);
+      return env.Undefined();
+    } catch (const std::exception& e) {
+      to_js_error(env, classify(e)).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+
+  Napi::Value GetParams(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    for (const auto& [k, v] : model_->params()) o.Set(k, tensor_to_js(env, v.clone(), {}));
+    return o;
+  }
+
+  Napi::Value BlockNames(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto names = model_->block_names();
+    Napi::Array a = Napi::Array::New(env, names.size());
+    for (size_t i = 0; i < names.size(); i++) a.Set(static_cast<uint32_t>(i), names[i]);
+    return a;
+  }
+
+  Napi::Value Normalization(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Array m = Napi::Array::New(env, 3), s = Napi::Array::New(env, 3);
+    for (uint32_t i = 0; i < 3; i++) {
+      m.Set(i, Napi::Number::New(env, model_->mean[i]));
+      s.Set(i, Napi::Number::New(env, model_->std[i]));
+    }
+    o.Set("mean", m);
+    o.Set("std", s);
+    return o;
+  }
+
+  Napi::Value Reparameterize(const Napi::CallbackInfo& info) {
+    try {
+      require_idle("reparameterize");
+      return Napi::Boolean::New(info.Env(), model_->reparameterize());
+    } catch (const std::exception& e) {
+      to_js_error(info.Env(), classify(e)).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+  }
+
+  Napi::Value DepthwiseKernels(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      auto ks = model_->depthwise_kernels();
+      Napi::Array a = Napi::Array::New(env, ks.size());
+      for (size_t i = 0; i < ks.size(); i++) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("name", ks[i].first);
+        o.Set("weight", tensor_to_js(env, ks[i].second.clone(), {}));
+        a.Set(static_cast<uint32_t>(i), o);
+      }
+      return a;
+    } catch (const std::exception& e) {
+      to_js_error(env, classify(e)).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+
+  Napi::Value Forward(const Napi::CallbackInfo& info);
+  Napi::Value InputGradient(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<lk::nn::Model> model_;
+};
+
+lk::nn::RunOptions run_options(const Napi::Value& v) {
+  lk::nn::RunOptions o;
+  if (v.IsUndefined() || v.IsNull()) return o;
+  if (!v.IsObject()) throw lk::ArgError("Model run options: expected an object, received " + describe(v));
+  Napi::Object obj = v.As<Napi::Object>();
+  Napi::Value skip = obj.Get("skipBlocks");
+  if (skip.IsArray()) {
+    Napi::Array a = skip.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) o.skip_blocks.insert(a.Get(i).As<Napi::Number>().Int32Value());
+  } else if (!skip.IsUndefined()) {
+    throw lk::ArgError("Model run options `skipBlocks`: expected an array of block indices, received " + describe(skip));
+  }
+  o.record_blocks = obj.Get("recordBlocks").ToBoolean().Value();
+  o.record_attention = obj.Get("recordAttention").ToBoolean().Value();
+  o.features_only = obj.Get("featuresOnly").ToBoolean().Value();
+  return o;
+}
+
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Env env, Model* m, Napi::Object self, lk::Tensor x, Napi::Object x_js, lk::nn::RunOptions opts,
+            std::unique_ptr<lk::nn::GradRequest> grad)
+      : Napi::AsyncWorker(env, "lkrobust:model"), model_(m), x_(std::move(x)), opts_(std::move(opts)),
+        grad_(std::move(grad)), deferred_(Napi::Promise::Deferred::New(env)) {
+    self_ = Napi::Persistent(self);
+    x_ref_ = Napi::Persistent(x_js);
+    model_->running++;
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      result_ = lk::nn::run_model(model_->model(), x_, opts_, grad_.get());
+    } catch (const std::exception& e) {
+      err_ = classify(e);
+      SetError(err_.message);
+    }
+  }
+  void OnOK() override {
+    model_->running--;
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    std::vector<lk::Tensor> inputs{x_};
+    o.Set("logits", tensor_to_js(env, result_.logits, inputs));
+    if (result_.input_grad.defined()) o.Set("grad", tensor_to_js(env, result_.input_grad, inputs));
+    if (opts_.record_blocks) o.Set("records", records_to_js(env, result_.records));
+    if (result_.attention.defined()) o.Set("attention", tensor_to_js(env, result_.attention, inputs));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error&) override {
+    model_->running--;
+    deferred_.Reject(to_js_error(Env(), err_).Value());
+  }
+
+ private:
+  Model* model_;
+  Napi::ObjectReference self_, x_ref_;
+  lk::Tensor x_;
+  lk::nn::RunOptions opts_;
+  std::unique_ptr<lk::nn::GradRequest> grad_;
+  lk::nn::RunResult result_;
+  Napi::Promise::Deferred deferred_;
+  CaughtError err_;
+};
+
+Napi::Value rejected(Napi::Env env, const std::exception& e) {
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Reject(to_js_error(env, classify(e)).Value());
+  return d.Promise();
+}
+
+Napi::Value Model::Forward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (!model_) throw lk::ArgError("Model was not constructed");
+    lk::Tensor x = tensor_from_js(info.Length() ? info[0] : env.Undefined(), "Model.forward x");
+    if (!x.defined()) throw lk::ArgError("Model.forward: expected an input tensor");
+    auto* w = new RunWorker(env, this, Value(), x, info[0].As<Napi::Object>(), run_options(info.Length() > 1 ? info[1] : env.Undefined()), nullptr);
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  } catch (const std::exception& e) {
+    return rejected(env, e);
+  }
+}
+
+Napi::Value Model::InputGradient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (!model_) throw lk::ArgError("Model was not constructed");
+    lk::Tensor x = tensor_from_js(info.Length() ? info[0] : env.Undefined(), "Model.inputGradient x");
+    if (!x.defined()) throw lk::ArgError("Model.inputGradient: expected an input tensor");
+    auto grad = std::make_unique<lk::nn::GradRequest>();
+    Napi::Value target = info.Length() > 1 ? info[1] : env.Undefined();
+    if (!target.IsObject()) throw lk::ArgError("Model.inputGradient: expected { labels } or { dlogits }, received " + describe(target));
+    Napi::Object t = target.As<Napi::Object>();
+    Napi::Object pins = Napi::Object::New(env);
+    pins.Set("x", info[0]);
+    if (!t.Get("dlogits").IsUndefined()) {
+      grad->dlogits = tensor_from_js(t.Get("dlogits"), "Model.inputGradient dlogits");
+      pins.Set("dlogits", t.Get("dlogits"));
+    } else {
+      Attrs a(env, target, "Model.inputGradient");
+      grad->labels = a.ints("labels");
+      if (static_cast<int64_t>(grad->labels.size()) != x.dim(0))
+        throw lk::ArgError("Model.inputGradient: expected " + std::to_string(x.dim(0)) + " labels, received " +
+                           std::to_string(grad->labels.size()));
+    }
+    auto* w = new RunWorker(env, this, Value(), x, pins, run_options(info.Length() > 2 ? info[2] : env.Undefined()), std::move(grad));
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  } catch (const std::exception& e) {
+    return rejected(env, e);
+  }
+}
+
+Napi::Value ModelFamilies(const Napi::CallbackInfo& info) {
+  auto fams = lk::nn::model_families();
+  Napi::Array a = Napi::Array::New(info.Env(), fams.size());
+  for (size_t i = 0; i < fams.size(); i++) a.Set(static_cast<uint32_t>(i), fams[i]);
+  return a;
+}
+
+}  // namespace
+
+void register_model(Napi::Env env, Napi::Object exports) {
+  exports.Set("Model", Model::Define(env));
+  exports.Set("modelFamilies", Napi::Function::New(env, ModelFamilies, "modelFamilies"));
+}
+
+}  // namespace lkb

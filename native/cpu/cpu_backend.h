@@ -1,0 +1,17 @@
+// The CPU backend's table is filled by one function per op family, each in that family's file
+// (native/cpu/<family>.cpp). An entry left NULL makes the op throw "not implemented on cpu".
+#pragma once
+#include "../core/backend.h"
+
+namespace lk::cpu {
+
+void fill_conv(Backend& b);         // conv.cpp: conv2d (+ both backwards), weight_standardize
+void fill_matmul(Backend& b);       // matmul.cpp: linear, matmul
+void fill_norm(Backend& b);         // norm.cpp: batch/layer/group norm, pixel_normalize
+void fill_activation(Backend& b);   // activation.cpp: relu, gelu, softmax
+void fill_elementwise(Backend& b);  // elementwise.cpp: add, mul, scale, permute
+void fill_pool(Backend& b);         // pool.cpp: avg/max/global pool, pad2d
+void fill_attention(Backend& b);    // attention.cpp
+void fill_loss(Backend& b);         // loss.cpp: cross_entropy
+
+}  // namespace lk::cpu

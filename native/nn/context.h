@@ -1,0 +1,38 @@
+// What one forward pass is asked to do besides computing logits: keep a tape for the input gradient, skip
+// residual blocks (lesion), record per-block statistics, keep the last block's attention map.
+#pragma once
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tape.h"
+
+namespace lk::nn {
+
+// Summary of one block's output, over the whole batch (feature-map variance as REFERENCE.md §6.6 / §8).
+struct BlockRecord {
+  std::string name;
+  Shape shape;
+  double mean = 0, std = 0;
+  double fmap_var_batch_mean = 0;   // variance over H,W of the batch-mean map, averaged over channels (released)
+  double fmap_var_per_image = 0;    // per image spatial variance, averaged over images and channels ([PK])
+};
+
+struct Context {
+  Tape* tape = nullptr;                 // set: record backward closures
+  std::set<int> skip_blocks;            // residual block indices to replace by identity
+  bool record_blocks = false;
+  bool record_attention = false;
+  // Return the last feature map (N, h, w, C) before pooling and the head (for the effective receptive field).
+  bool features_only = false;
+  std::vector<BlockRecord> records;
+  Tensor attention;                     // (B, heads, T, T) of the last block when recorded
+  int block_counter = 0;                // index of the next residual block met in this pass
+
+  bool taping() const { return tape != nullptr; }
+};
+
+// Statistics of a feature map (NHWC, or tokens (B, T, C) treated as T positions).
+BlockRecord summarize(const std::string& name, const Tensor& x);
+
+}  // namespace lk::nn

@@ -1,0 +1,224 @@
+#include "layers.h"
+
+#include <cmath>
+
+namespace lk::nn {
+
+Tensor conv(Context& c, const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a) {
+  Tensor y = lk::conv2d(x, w, b, a);
+  if (c.taping()) {
+    Shape xs = x.shape();
+    c.tape->push([w, xs, a](const Tensor& dy) { return lk::conv2d_backward_input(dy, w, xs, a); });
+  }
+  return y;
+}
+
+Tensor conv(Context& c, const Tensor& x, const Tensor& w, const Tensor& b, int stride, int pad, int groups) {
+  Conv2dArgs a;
+  a.stride_h = a.stride_w = stride;
+  a.pad_t = a.pad_b = a.pad_l = a.pad_r = pad;
+  a.groups = groups;
+  return conv(c, x, w, b, a);
+}
+
+Tensor linear(Context& c, const Tensor& x, const Tensor& w, const Tensor& b) {
+  Tensor y = lk::linear(x, w, b);
+  if (c.taping()) c.tape->push([w](const Tensor& dy) { return lk::linear_backward_input(dy, w); });
+  return y;
+}
+
+Tensor batch_norm(Context& c, const Tensor& x, const Tensor& g, const Tensor& b, const Tensor& mean,
+                  const Tensor& var, float eps) {
+  Tensor y = lk::batch_norm(x, g, b, mean, var, eps);
+  if (c.taping()) c.tape->push([g, var, eps](const Tensor& dy) { return lk::batch_norm_backward_input(dy, g, var, eps); });
+  return y;
+}
+
+Tensor layer_norm(Context& c, const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
+  Tensor y = lk::layer_norm(x, g, b, eps);
+  if (c.taping()) c.tape->push([x, g, eps](const Tensor& dy) { return lk::layer_norm_backward_input(dy, x, g, eps); });
+  return y;
+}
+
+Tensor group_norm(Context& c, const Tensor& x, int groups, const Tensor& g, const Tensor& b, float eps) {
+  Tensor y = lk::group_norm(x, groups, g, b, eps);
+  if (c.taping())
+    c.tape->push([x, groups, g, eps](const Tensor& dy) { return lk::group_norm_backward_input(dy, x, groups, g, eps); });
+  return y;
+}
+
+Tensor relu(Context& c, const Tensor& x) {
+  Tensor y = lk::relu(x);
+  // relu'(x) = relu'(y): keep the output, which later layers hold anyway.
+  if (c.taping()) c.tape->push([y](const Tensor& dy) { return lk::relu_backward(dy, y); });
+  return y;
+}
+
+Tensor gelu(Context& c, const Tensor& x, GeluApprox approx) {
+  Tensor y = lk::gelu(x, approx);
+  if (c.taping()) c.tape->push([x, approx](const Tensor& dy) { return lk::gelu_backward(dy, x, approx); });
+  return y;
+}
+
+Tensor mul(Context& c, const Tensor& x, const Tensor& s) {
+  Tensor y = lk::mul(x, s);
+  if (c.taping()) c.tape->push([x, s](const Tensor& dy) { return lk::mul_backward(dy, x, s).da; });
+  return y;
+}
+
+Tensor max_pool(Context& c, const Tensor& x, const Pool2dArgs& a) {
+  Tensor y = lk::max_pool2d(x, a);
+  if (c.taping()) c.tape->push([x, a](const Tensor& dy) { return lk::max_pool2d_backward(dy, x, a); });
+  return y;
+}
+
+Tensor avg_pool(Context& c, const Tensor& x, const Pool2dArgs& a) {
+  Tensor y = lk::avg_pool2d(x, a);
+  if (c.taping()) {
+    Shape xs = x.shape();
+    c.tape->push([xs, a](const Tensor& dy) { return lk::avg_pool2d_backward(dy, xs, a); });
+  }
+  return y;
+}
+
+Tensor global_avg_pool(Context& c, const Tensor& x) {
+  Tensor y = lk::global_avg_pool(x);
+  if (c.taping()) {
+    Shape xs = x.shape();
+    c.tape->push([xs](const Tensor& dy) { return lk::global_avg_pool_backward(dy, xs); });
+  }
+  return y;
+}
+
+Tensor pad(Context& c, const Tensor& x, const Pad2dArgs& a) {
+  Tensor y = lk::pad2d(x, a);
+  if (c.taping()) c.tape->push([a](const Tensor& dy) { return lk::pad2d_backward(dy, a); });
+  return y;
+}
+
+Tensor permute(Context& c, const Tensor& x, const std::vector<int>& dims) {
+  Tensor y = lk::permute(x, dims);
+  if (c.taping()) c.tape->push([dims](const Tensor& dy) { return lk::permute_backward(dy, dims); });
+  return y;
+}
+
+Tensor reshape(Context& c, const Tensor& x, const Shape& shape) {
+  Tensor y = x.reshape(shape);
+  if (c.taping()) {
+    Shape xs = x.shape();
+    c.tape->push([xs](const Tensor& dy) { return dy.reshape(xs); });
+  }
+  return y;
+}
+
+Tensor pixel_normalize(Context& c, const Tensor& x, const std::vector<float>& mean, const std::vector<float>& std) {
+  Tensor y = lk::pixel_normalize(x, mean, std);
+  if (c.taping()) c.tape->push([std](const Tensor& dy) { return lk::pixel_normalize_backward(dy, std); });
+  return y;
+}
+
+void record(Context& c, const std::string& name, const Tensor& x) {
+  if (c.record_blocks) c.records.push_back(summarize(name, x));
+}
+
+Tensor residual(Context& c, const std::string& name, const Tensor& x,
+                const std::function<Tensor(Context&, const Tensor&)>& branch) {
+  int index = c.block_counter++;
+  if (c.skip_blocks.count(index)) {
+    record(c, name, x);
+    return x;  // lesion: the branch is removed, the shortcut kept (identity; gradient passes unchanged)
+  }
+  Tape sub;
+  Tape* outer = c.tape;
+  if (outer) c.tape = &sub;
+  Tensor y;
+  try {
+    y = lk::add(x, branch(c, x));
+  } catch (...) {
+    c.tape = outer;
+    throw;
+  }
+  c.tape = outer;
+  if (outer) {
+    auto steps = std::make_shared<Tape>(std::move(sub));
+    outer->push([steps](const Tensor& dy) { return lk::add(dy, steps->backward(dy)); });
+  }
+  record(c, name, y);
+  return y;
+}
+
+Tensor self_attention(Context& c, const Tensor& x, const Tensor& qkv_w, const Tensor& qkv_b, const Tensor& proj_w,
+                      const Tensor& proj_b, int heads, bool keep_attention) {
+  const int64_t B = x.dim(0), T = x.dim(1), D = x.dim(2), hd = D / heads;
+  Tensor qkv = linear(c, x, qkv_w, qkv_b);                               // (B, T, 3D)
+  // (B, T, 3, H, hd) -> (3, B, H, T, hd): one permute, then q, k, v are contiguous slices.
+  Tensor split = permute(c, reshape(c, qkv, {B, T, 3, heads, hd}), {2, 0, 3, 1, 4});
+  const int64_t part = B * heads * T * hd;
+  auto slice = [&](int s) {
+    return Tensor::wrap(split.data() + s * part, {B, heads, T, hd}, [keep = split](void*) {}, split.device());
+  };
+  Tensor q = slice(0), k = slice(1), v = slice(2);
+  float scale = 1.f / std::sqrt(static_cast<float>(hd));
+  AttentionOut att = lk::attention(q, k, v, scale);
+  if (keep_attention) c.attention = att.probs;
+  if (c.taping()) {
+    c.tape->push([q, k, v, probs = att.probs, scale, part](const Tensor& dout) {
+      AttentionGrads g = lk::attention_backward(dout, q, k, v, probs, scale);
+      Tensor d = Tensor::empty({3, q.dim(0), q.dim(1), q.dim(2), q.dim(3)}, q.device());
+      Tensor parts[3] = {g.dq, g.dk, g.dv};
+      for (int s = 0; s < 3; s++) {
+        if (d.device().is_cpu()) {
+          std::copy(parts[s].data(), parts[s].data() + part, d.data() + s * part);
+        } else {
+          throw NotImplemented("self_attention backward: device copies of q/k/v gradients are not implemented on " +
+                               d.device().str());
+        }
+      }
+      return d;
+    });
+  }
+  Tensor merged = reshape(c, permute(c, att.out, {0, 2, 1, 3}), {B, T, D});  // heads concatenated in order
+  return linear(c, merged, proj_w, proj_b);
+}
+
+BlockRecord summarize(const std::string& name, const Tensor& x0) {
+  Tensor x = x0.to(cpu_device());
+  BlockRecord r;
+  r.name = name;
+  r.shape = x.shape();
+  const int64_t n = x.numel();
+  if (n == 0) return r;
+  // Positions: NHWC → H*W per image; tokens (B, T, C) → T; (B, C) → 1.
+  const int64_t B = x.dim(0), C = x.dim(-1), P = n / (B * C);
+  const float* p = x.data();
+  double s = 0, ss = 0;
+  for (int64_t i = 0; i < n; i++) {
+    s += p[i];
+    ss += static_cast<double>(p[i]) * p[i];
+  }
+  r.mean = s / n;
+  r.std = std::sqrt(std::max(0.0, ss / n - r.mean * r.mean));
+  // Released definition: batch-mean map (P, C), spatial variance per channel, mean over channels.
+  std::vector<double> mean_map(static_cast<size_t>(P * C), 0.0);
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t i = 0; i < P * C; i++) mean_map[i] += p[b * P * C + i];
+  for (double& m : mean_map) m /= B;
+  auto spatial_var = [&](auto at) {
+    double acc = 0;
+    for (int64_t ch = 0; ch < C; ch++) {
+      double m = 0, v = 0;
+      for (int64_t q = 0; q < P; q++) m += at(q * C + ch);
+      m /= P;
+      for (int64_t q = 0; q < P; q++) v += (at(q * C + ch) - m) * (at(q * C + ch) - m);
+      acc += v / P;
+    }
+    return acc / C;
+  };
+  r.fmap_var_batch_mean = spatial_var([&](int64_t i) { return mean_map[i]; });
+  double per_image = 0;
+  for (int64_t b = 0; b < B; b++) per_image += spatial_var([&](int64_t i) { return static_cast<double>(p[b * P * C + i]); });
+  r.fmap_var_per_image = per_image / B;
+  return r;
+}
+
+}  // namespace lk::nn

@@ -1,0 +1,64 @@
+// `lkrobust bench ...`: benchmarks, never tests. Each prints a table (or --json) with the command's own anchor
+// (oneDNN / PyTorch) measured in the same run.
+import type { Argv } from 'yargs';
+
+import { benchLoader } from '../../bench/loader.js';
+import { benchModel } from '../../bench/model.js';
+import { oraclePythonPath } from '../../bench/oracle.js';
+import { engineInfo } from '../../native.js';
+
+function table(rows: Record<string, unknown>[]): string {
+  const cols = Object.keys(rows[0] ?? {});
+  const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 3 : 1)) : v === null ? '-' : String(v));
+  const cells = rows.map((r) => cols.map((c) => fmt(r[c])));
+  const width = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (xs: string[]) => xs.map((x, i) => x.padStart(width[i])).join('  ');
+  return [line(cols), ...cells.map(line)].join('\n');
+}
+
+const modelBench = {
+  command: 'model',
+  describe: 'Images/s of a model, forward and input gradient, beside PyTorch (timm, channels-last, same threads and batch)',
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', array: true, demandOption: true, describe: 'one or more model names' })
+      .option('batch', { type: 'number', default: 8 })
+      .option('size', { type: 'number', describe: 'input size (default: the model\'s)' })
+      .option('reps', { type: 'number', default: 5 })
+      .option('warmup', { type: 'number', default: 2 })
+      .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch through the oracle venv (if present)' })
+      .option('json', { type: 'boolean', default: false }),
+  handler: async (argv: { model: string[]; batch: number; size?: number; reps: number; warmup: number; torch: boolean; json: boolean }) => {
+    const threads = engineInfo().cpu.threads;
+    const python = argv.torch ? oraclePythonPath() : null;
+    const rows = [];
+    for (const name of argv.model) {
+      rows.push(await benchModel({ name, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, python }));
+      if (!argv.json) process.stderr.write(`done ${name}\n`);
+    }
+    if (argv.json) process.stdout.write(JSON.stringify({ threads, rows }, null, 2) + '\n');
+    else process.stdout.write(table(rows as unknown as Record<string, unknown>[]) + '\n' + (python ? '' : '(no oracle venv: PyTorch columns empty)\n'));
+  },
+};
+
+const loaderBench = {
+  command: 'loader',
+  describe: 'Decode rate vs engine rate, and how busy the engine is in the eval pipeline (prefetching loader)',
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', default: 'resnet50' })
+      .option('batch', { type: 'number', default: 32 })
+      .option('images', { type: 'number', default: 256 })
+      .option('json', { type: 'boolean', default: false }),
+  handler: async (argv: { model: string; batch: number; images: number; json: boolean }) => {
+    const r = await benchLoader({ model: argv.model, batch: argv.batch, images: argv.images });
+    process.stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : table([r as unknown as Record<string, unknown>]) + '\n');
+  },
+};
+
+export const benchCommand = {
+  command: 'bench <what>',
+  describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN',
+  builder: (y: Argv) => y.command(modelBench as never).command(loaderBench as never).demandCommand(1),
+  handler: () => {},
+};

@@ -1,0 +1,13 @@
+// Every CLI command, in the order `--help` lists them.
+import { analyzeCommand } from './analyze.js';
+import { benchCommand } from './bench.js';
+import { convertCommand } from './convert.js';
+import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
+import { infoCommand } from './info.js';
+import { mergeCommand } from './merge.js';
+import { modelsCommand } from './models.js';
+import { predictCommand } from './predict.js';
+import { plotCommand, reportCommand } from './report.js';
+
+export const commands = [demoCommand, evalCommand, mergeCommand, analyzeCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];

@@ -1,0 +1,103 @@
+// `lkrobust merge`: joins the run folders of `eval --shard i/n` into one result, as if run at once.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { Argv } from 'yargs';
+
+import { parseShard } from '../../data/select.js';
+import { type BenchmarkName, prepareBenchmark, type UnitRecord } from '../../robustness/benchmarks.js';
+import { toCsv } from '../../report/csv.js';
+import { RunDir, writeAtomic } from '../../report/run_dir.js';
+import { readPBaseline } from './eval.js';
+
+interface ShardRun {
+  dir: string;
+  config: Record<string, unknown> & { shard: string | null; benchmark: BenchmarkName; data: string };
+  results: Record<string, unknown> & { complete: boolean; failed_images: { path: string; error: string }[] };
+}
+
+function readRun(dir: string): ShardRun {
+  const cfg = path.join(dir, 'run-config.json');
+  const res = path.join(dir, 'results.json');
+  if (!existsSync(cfg) || !existsSync(res)) throw new RangeError(`${dir}: not a finished eval run folder (needs run-config.json and results.json)`);
+  return { dir, config: JSON.parse(readFileSync(cfg, 'utf8')), results: JSON.parse(readFileSync(res, 'utf8')) };
+}
+
+export function mergeRuns(dirs: string[], out: string, opts: { baseline?: string; cleanError?: number } = {}) {
+  const runs = dirs.map(readRun);
+  const first = runs[0].config;
+  const same = (r: ShardRun) => {
+    const { shard: _a, ...x } = r.config;
+    const { shard: _b, ...y } = first;
+    return JSON.stringify(x) === JSON.stringify(y);
+  };
+  const odd = runs.find((r) => !same(r));
+  if (odd) throw new RangeError(`${odd.dir}: a different model, weights, benchmark or data than ${runs[0].dir}; only shards of one run merge`);
+  const shards = runs.map((r) => (r.config.shard ? parseShard(r.config.shard) : null));
+  if (shards.some((s) => !s)) throw new RangeError('merge: every folder must come from `eval --shard i/n`');
+  const n = shards[0]!.count;
+  const seen = new Set(shards.map((s) => s!.index));
+  if (shards.some((s) => s!.count !== n) || seen.size !== n || runs.length !== n) {
+    throw new RangeError(`merge: expected the ${n} distinct shards 0/${n} … ${n - 1}/${n}, received ${runs.map((r) => r.config.shard).join(', ')}`);
+  }
+  const incomplete = runs.filter((r) => !r.results.complete);
+  if (incomplete.length) throw new RangeError(`merge: ${incomplete.map((r) => r.dir).join(', ')} did not finish; rerun them to resume first`);
+  const o = {
+    limit: (first.limit as number | null) ?? undefined,
+    valDir: (first.val_dir as string | null) ?? undefined,
+    difficulty: first.difficulty as number,
+    cleanError: opts.cleanError,
+    baseline: opts.baseline ? readPBaseline(opts.baseline) : undefined,
+  };
+  const whole = prepareBenchmark(first.benchmark, first.data, o);
+  const globalIndex = new Map(whole.units.map((u, i) => [`${u.path}#${u.frame}`, i]));
+  const records = new Map<number, UnitRecord>();
+  const failed: { path: string; error: string }[] = [];
+  runs.forEach((r, k) => {
+    const part = prepareBenchmark(first.benchmark, first.data, { ...o, shard: shards[k]! });
+    for (const line of new RunDir<UnitRecord>(r.dir, r.config).done().values()) {
+      for (const rec of line.records) {
+        const u = part.units[rec.u];
+        const g = globalIndex.get(`${u.path}#${u.frame}`);
+        if (g === undefined) throw new RangeError(`${r.dir}: image ${u.path} is not part of the whole run`);
+        records.set(g, { ...rec, u: g });
+      }
+      failed.push(...line.failed);
+    }
+  });
+  const s = whole.summarize(records);
+  const { shard: _s, ...config } = first;
+  const results = {
+    model: runs[0].results.model,
+    weights_sha256: runs[0].results.weights_sha256,
+    benchmark: first.benchmark,
+    config: { ...config, shard: null, merged_from: runs.map((r) => path.resolve(r.dir)) },
+    rows: s.rows,
+    summary: s.summary,
+    complete: records.size + failed.length === whole.units.length,
+    images: records.size,
+    failed_images: failed,
+    data: whole.dataInfo,
+  };
+  mkdirSync(out, { recursive: true });
+  writeAtomic(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeAtomic(path.join(out, 'results.csv'), toCsv(s.rows as unknown as Record<string, unknown>[]));
+  return results;
+}
+
+export const mergeCommand = {
+  command: 'merge <dirs..>',
+  describe: 'Join the run folders of `eval --shard i/n` (all n of them) into one results.json',
+  builder: (y: Argv) =>
+    y
+      .positional('dirs', { type: 'string', array: true, describe: 'the shard run folders' })
+      .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged results.json and results.csv' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the merged results.json' })
+      .option('baseline', { type: 'string', describe: 'imagenet-p baseline (as for eval)' })
+      .option('clean-error', { type: 'number', describe: 'imagenet-c clean error (as for eval)' }),
+  handler: (argv: { dirs: string[]; out: string; json: boolean; baseline?: string; cleanError?: number }) => {
+    const r = mergeRuns(argv.dirs, argv.out, { baseline: argv.baseline, cleanError: argv.cleanError });
+    if (argv.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    else process.stdout.write(`merged ${argv.dirs.length} shards: ${r.images} images -> ${path.join(argv.out, 'results.json')}\n`);
+  },
+};

@@ -1,0 +1,151 @@
+// A model ready to run: the native graph of a registry entry with its checkpoint's weights installed.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+import { addon, EngineError, type Tensor } from '../native.js';
+import { checkStateDict, loadCheckpoint, type LoadOptions } from './checkpoint/index.js';
+import { type ConfigValue, findModel, type ModelEntry, remapKey } from './registry.js';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+}
+
+export interface BlockRecord {
+  name: string;
+  shape: number[];
+  mean: number;
+  std: number;
+  fmapVarBatchMean: number;
+  fmapVarPerImage: number;
+}
+
+export interface RunOptions {
+  /** Residual block indices to drop (lesion): branch removed, shortcut kept. */
+  skipBlocks?: number[];
+  recordBlocks?: boolean;
+  /** Keep the last block's attention probabilities (ViT): (N, heads, T, T). */
+  recordAttention?: boolean;
+  /** Return the last feature map (N, h, w, C) before pooling and the head, in place of the logits. */
+  featuresOnly?: boolean;
+}
+
+export interface ForwardResult {
+  logits: Tensor;
+  records?: BlockRecord[];
+  attention?: Tensor;
+}
+
+export interface GradientResult extends ForwardResult {
+  /** d(objective)/d(input), same layout as the input (N, H, W, 3) in pixel units. */
+  grad: Tensor;
+}
+
+interface NativeModel {
+  paramSpecs(): ParamSpec[];
+  setParams(p: Record<string, Tensor>): void;
+  getParams(): Record<string, Tensor>;
+  blockNames(): string[];
+  forward(x: Tensor, opts?: RunOptions): Promise<ForwardResult>;
+  inputGradient(x: Tensor, target: { labels: number[] } | { dlogits: Tensor }, opts?: RunOptions): Promise<GradientResult>;
+  reparameterize(): boolean;
+  depthwiseKernels(): { name: string; weight: Tensor }[];
+  normalization(): { mean: number[]; std: number[] };
+}
+
+type NativeModelCtor = new (family: string, config: Record<string, ConfigValue>) => NativeModel;
+
+export interface ModelOptions {
+  /** Overrides of the entry's config by option name (e.g. { kernelSize: 13 } for ConvNeXt). */
+  options?: Record<string, number>;
+}
+
+export class Model {
+  readonly entry: ModelEntry;
+  readonly config: Record<string, ConfigValue>;
+  private readonly native: NativeModel;
+
+  constructor(name: string, opts: ModelOptions = {}) {
+    this.entry = findModel(name);
+    const config: Record<string, ConfigValue> = { ...this.entry.config, mean: this.entry.preprocess.mean, std: this.entry.preprocess.std };
+    for (const [k, v] of Object.entries(opts.options ?? {})) {
+      const o = this.entry.options?.[k];
+      if (!o) {
+        throw new RangeError(`${name}: unknown option "${k}" (options: ${Object.keys(this.entry.options ?? {}).join(', ') || 'none'})`);
+      }
+      config[o.configKey] = v;
+    }
+    this.config = config;
+    const Ctor = addon().Model as NativeModelCtor;
+    try {
+      this.native = new Ctor(this.entry.family, config);
+    } catch (e) {
+      throw new EngineError((e as Error).message, (e as { code?: string }).code ?? 'LKR_ENGINE');
+    }
+  }
+
+  get name(): string {
+    return this.entry.name;
+  }
+  paramSpecs(): ParamSpec[] {
+    return this.native.paramSpecs();
+  }
+  blockNames(): string[] {
+    return this.native.blockNames();
+  }
+
+  /** Installs weights by our key names (already remapped), checked against the graph's parameters. */
+  setParams(params: Record<string, Tensor>): void {
+    this.native.setParams(params);
+  }
+  getParams(): Record<string, Tensor> {
+    return this.native.getParams();
+  }
+
+  /**
+   * Loads a .safetensors or PyTorch checkpoint: finds the state dict, remaps official keys, reports missing,
+   * unexpected and mis-shaped keys by name, converts F16/BF16/F64 to f32.
+   */
+  loadWeights(file: string, opts: LoadOptions = {}): { format: string; entry: string | null; ignored: string[] } {
+    const ck = loadCheckpoint(file, opts);
+    const keys = new Set(ck.tensors.keys());
+    const remapped = new Map([...ck.tensors].map(([k, v]) => [remapKey(this.entry.family, k, keys), v]));
+    const report = checkStateDict(remapped, this.paramSpecs(), file);
+    const params: Record<string, Tensor> = {};
+    for (const spec of this.paramSpecs()) {
+      const t = remapped.get(spec.name)!;
+      params[spec.name] = { shape: t.shape, data: t.data! };
+    }
+    this.setParams(params);
+    return { format: ck.format, entry: ck.entry, ignored: report.unexpected };
+  }
+
+  forward(x: Tensor, opts: RunOptions = {}): Promise<ForwardResult> {
+    return this.native.forward(x, opts);
+  }
+
+  /** Logits and d(sum of cross-entropy over the batch)/dx for `labels`, or d<logits, dlogits>/dx. */
+  inputGradient(x: Tensor, target: { labels: number[] } | { dlogits: Tensor }, opts: RunOptions = {}): Promise<GradientResult> {
+    return this.native.inputGradient(x, target, opts);
+  }
+
+  /** Structural re-parameterisation (RepLKNet): true when the graph changed. */
+  reparameterize(): boolean {
+    return this.native.reparameterize();
+  }
+
+  depthwiseKernels(): { name: string; weight: Tensor }[] {
+    return this.native.depthwiseKernels();
+  }
+}
+
+/** sha256 of a weights file, for result provenance. */
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}

@@ -1,0 +1,11 @@
+// mulberry32: a tiny seeded PRNG giving floats in [0, 1), so that every random choice (noise, patch sets,
+// lesion sets, random weights) is reproducible from a seed.
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
