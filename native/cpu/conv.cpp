@@ -12,13 +12,6 @@
 #include "dwconv.h"
 #include "onednn.h"
 
-// Until our depthwise kernels (dwconv*.cpp, another part of the backend) exist, depthwise convs stay on oneDNN.
-#if __has_include("dwconv.cpp")
-#define LKR_HAVE_DWCONV 1
-#else
-#define LKR_HAVE_DWCONV 0
-#endif
-
 namespace lk::cpu {
 namespace {
 
@@ -102,13 +95,11 @@ Tensor conv2d_cpu(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2
     for (int64_t i = 0; i < y.numel(); i++) y.data()[i] = b.defined() ? b.data()[i % p.cout] : 0.f;
     return y;
   }
-#if LKR_HAVE_DWCONV
   dw::Geometry g;
   if (p.depthwise(g)) {
     dw::forward(x.data(), w.data(), b.defined() ? b.data() : nullptr, y.data(), g);
     return y;
   }
-#endif
   using Entry = Cached<dnnl::convolution_forward::primitive_desc, dnnl::convolution_forward>;
   auto e = PrimitiveCache::instance().get<Entry>(p.key("conv_fwd"), [&] {
     auto pd = p.fwd_pd(prop_kind::forward_inference);
@@ -133,13 +124,11 @@ Tensor conv2d_backward_input_cpu(const Tensor& dy, const Tensor& w, const Shape&
     dx.fill(0.f);
     return dx;
   }
-#if LKR_HAVE_DWCONV
   dw::Geometry g;
   if (p.depthwise(g)) {
     dw::backward_data(dy.data(), w.data(), dx.data(), g);
     return dx;
   }
-#endif
   using Entry = Cached<dnnl::convolution_backward_data::primitive_desc, dnnl::convolution_backward_data>;
   auto e = PrimitiveCache::instance().get<Entry>(p.key("conv_bwd_data"), [&] {
     auto hint = p.fwd_pd(prop_kind::forward_training);
@@ -175,13 +164,11 @@ ConvGrads conv2d_backward_params_cpu(const Tensor& dy, const Tensor& x, const Sh
     }
     return r;
   }
-#if LKR_HAVE_DWCONV
   dw::Geometry g;
   if (p.depthwise(g)) {
     dw::backward_weights(dy.data(), x.data(), r.dw.data(), with_bias ? r.db.data() : nullptr, g);
     return r;
   }
-#endif
   using Entry = Cached<dnnl::convolution_backward_weights::primitive_desc, dnnl::convolution_backward_weights>;
   auto e = PrimitiveCache::instance().get<Entry>(p.key("conv_bwd_weights"), [&] {
     auto hint = p.fwd_pd(prop_kind::forward_training);

@@ -11,7 +11,7 @@
 //   which can amplify it by ~10x. 1e-4 keeps a 10x margin over that and still fails on any wrong tap.
 import t, { type Test } from 'tap';
 
-import { runOpSync, type Tensor } from '../../src/native.js';
+import { engineInfo, runOpSync, type Tensor } from '../../src/native.js';
 import { conv2d, conv2dAttrs, conv2dBackwardInput, conv2dBackwardParams, weightStandardize } from '../../src/ops/conv.js';
 import { directionalCheck } from '../helpers/gradcheck.js';
 import { ORACLE_SKIP, oraclePython, runOracle, type Arr } from '../helpers/oracle.js';
@@ -147,6 +147,7 @@ for (const [i, c] of DENSE.entries()) {
 // synchronous calls exercises both routes without spawning a child process.
 t.test('depthwise: our kernels and the LKR_DWCONV=onednn route both match the reference and each other', async (t) => {
   const saved = process.env.LKR_DWCONV;
+  t.comment(`depthwise kernel ISA: ${engineInfo().cpu.dwconv_isa}`);
   try {
     for (const [i, c] of DEPTHWISE.entries()) {
       await t.test(c.name, async (t) => {
