@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <new>
 #include <unordered_map>
 #include <limits>
 #include <random>
@@ -87,9 +88,25 @@ int64_t valid_taps_1d(int in, int k, int s, int pad, int out) {
   return v;
 }
 
-std::vector<float> random_vec(size_t n, std::mt19937& rng) {
+// 64-byte aligned, like the engine's tensors (and what the streaming-store path of the kernels checks for)
+template <class T>
+struct Aligned64 {
+  using value_type = T;
+  Aligned64() = default;
+  template <class U>
+  Aligned64(const Aligned64<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete[](p, std::align_val_t(64)); }
+  template <class U>
+  bool operator==(const Aligned64<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const Aligned64<U>&) const { return false; }
+};
+using FloatVec = std::vector<float, Aligned64<float>>;
+
+FloatVec random_vec(size_t n, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::vector<float> v(n);
+  FloatVec v(n);
   for (auto& e : v) e = u(rng);
   return v;
 }
@@ -157,7 +174,7 @@ DwconvBenchReport measure_dwconv_bench(const BenchOptions& opt) {
     const double gflop = 2.0 * taps * 1e-9;
     auto x = random_vec((size_t)r.n * r.h * r.w * r.c, rng), w = random_vec((size_t)r.c * r.k * r.k, rng),
          b = random_vec(r.c, rng), dy = random_vec((size_t)r.n * g.oh * g.ow * r.c, rng);
-    std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(r.c);
+    FloatVec y(dy.size()), dx(x.size()), dw(w.size()), db(r.c);
 
     // oneDNN descriptors for this row
     const memory::dims src_d{r.n, r.c, r.h, r.w}, dst_d{r.n, r.c, g.oh, g.ow}, wei_d{r.c, 1, 1, r.k, r.k},

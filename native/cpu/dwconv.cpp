@@ -19,6 +19,7 @@ bool supported(const Geometry& g) {
 
 namespace {
 void check(const Geometry& g, const char* pass) {
+  num_threads();  // applies LKR_NUM_THREADS to the OpenMP pool once
   if (!supported(g))
     throw std::invalid_argument(std::string("dwconv ") + pass + ": unsupported geometry (n " + std::to_string(g.n) +
                                 ", h " + std::to_string(g.h) + ", w " + std::to_string(g.w) + ", c " +

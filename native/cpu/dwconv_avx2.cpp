@@ -3,6 +3,7 @@
 // The target pragma (after the standard headers) lets this file build with or without -mavx2 -mfma.
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <utility>
 
@@ -30,23 +31,23 @@ struct Vec {
   static inline void store(float* p, V v) { _mm256_storeu_ps(p, v); }
   // 8x8: pairs of rows interleaved (ps, then pd), then the two 128-bit lanes swapped across
   static inline void transpose(V (&r)[8]) {
-    auto pd = [](V v) { return _mm256_castps_pd(v); };
     V a[8], b[8];
     for (int i = 0; i < 4; i++) {
       a[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
       a[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
     }
     for (int g = 0; g < 2; g++) {  // b[4g + k]: lane L holds column 4L + k of rows 4g..4g+3
-      b[4 * g + 0] = _mm256_castpd_ps(_mm256_unpacklo_pd(pd(a[4 * g]), pd(a[4 * g + 2])));
-      b[4 * g + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(pd(a[4 * g]), pd(a[4 * g + 2])));
-      b[4 * g + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(pd(a[4 * g + 1]), pd(a[4 * g + 3])));
-      b[4 * g + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(pd(a[4 * g + 1]), pd(a[4 * g + 3])));
+      b[4 * g + 0] = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(a[4 * g]), _mm256_castps_pd(a[4 * g + 2])));
+      b[4 * g + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(a[4 * g]), _mm256_castps_pd(a[4 * g + 2])));
+      b[4 * g + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(a[4 * g + 1]), _mm256_castps_pd(a[4 * g + 3])));
+      b[4 * g + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(a[4 * g + 1]), _mm256_castps_pd(a[4 * g + 3])));
     }
     for (int k = 0; k < 4; k++) {
       r[k] = _mm256_permute2f128_ps(b[k], b[4 + k], 0x20);
       r[4 + k] = _mm256_permute2f128_ps(b[k], b[4 + k], 0x31);
     }
   }
+  static inline void stream(float* p, V v) { _mm256_stream_ps(p, v); }
   static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
   static inline V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
 };

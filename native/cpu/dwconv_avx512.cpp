@@ -5,6 +5,7 @@
 // AVX-512.
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <utility>
 
@@ -14,6 +15,8 @@
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,fma")
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12: _mm512_undefined_ps() inside the intrinsics
 #include <immintrin.h>
 
 #ifndef LKR_DW512_TMAX
@@ -37,17 +40,16 @@ struct Vec {
   static inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
   // 16x16: pairs of rows interleaved (ps, then pd), then 128-bit lanes as a 4x4 transpose
   static inline void transpose(V (&r)[16]) {
-    auto pd = [](V v) { return _mm512_castps_pd(v); };
     V a[16], b[16];
     for (int i = 0; i < 8; i++) {
       a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
       a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
     }
     for (int g = 0; g < 4; g++) {  // b[4g + k]: lane L holds column 4L + k of rows 4g..4g+3
-      b[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(a[4 * g]), pd(a[4 * g + 2])));
-      b[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(a[4 * g]), pd(a[4 * g + 2])));
-      b[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(a[4 * g + 1]), pd(a[4 * g + 3])));
-      b[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(a[4 * g + 1]), pd(a[4 * g + 3])));
+      b[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a[4 * g]), _mm512_castps_pd(a[4 * g + 2])));
+      b[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a[4 * g]), _mm512_castps_pd(a[4 * g + 2])));
+      b[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a[4 * g + 1]), _mm512_castps_pd(a[4 * g + 3])));
+      b[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a[4 * g + 1]), _mm512_castps_pd(a[4 * g + 3])));
     }
     for (int k = 0; k < 4; k++) {
       const V c0 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0x88), c1 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0xDD);
@@ -58,6 +60,7 @@ struct Vec {
       r[12 + k] = _mm512_shuffle_f32x4(c1, c3, 0xDD);
     }
   }
+  static inline void stream(float* p, V v) { _mm512_stream_ps(p, v); }
   static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
   static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 };
@@ -66,4 +69,5 @@ struct Vec {
 
 }  // namespace lk::cpu::dw::avx512
 
+#pragma GCC diagnostic pop
 #pragma GCC pop_options

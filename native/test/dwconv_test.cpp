@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -69,8 +70,23 @@ void ref_backward(const std::vector<float>& x, const std::vector<float>& w, cons
 }
 
 // ---------------------------------------------------------------------------------------------- checks
+// 64-byte aligned storage, like the engine's tensors (the streaming-store path needs it)
+template <class T>
+struct Aligned64 {
+  using value_type = T;
+  Aligned64() = default;
+  template <class U>
+  Aligned64(const Aligned64<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete[](p, std::align_val_t(64)); }
+  template <class U>
+  bool operator==(const Aligned64<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const Aligned64<U>&) const { return false; }
+};
+
 struct Out {  // an output buffer: NaN-filled, sentinels after it
-  std::vector<float> v;
+  std::vector<float, Aligned64<float>> v;
   size_t n;
   explicit Out(size_t count) : v(count + kSentinels, std::numeric_limits<float>::quiet_NaN()), n(count) {
     for (int i = 0; i < kSentinels; i++) v[count + i] = kSentinel;
@@ -124,6 +140,15 @@ void run_case(const Geometry& g, std::mt19937& rng, const std::vector<const char
 
   for (const char* isa : isas) {
     setenv("LKR_ISA", isa, 1);
+    if (g.c % 16 == 0) {  // streaming stores forced (otherwise only taken for outputs over 8 MB)
+      setenv("LKR_DW_NT", "1", 1);
+      Out y(y_b.size()), d(dx.size());
+      lk::cpu::dw::forward(x.data(), w.data(), b.data(), y.data(), g);
+      report(isa, "forward", g, " bias, streaming stores", rel_err(y, y_b));
+      lk::cpu::dw::backward_data(dy.data(), w.data(), d.data(), g);
+      report(isa, "backward_data", g, " streaming stores", rel_err(d, dx));
+      unsetenv("LKR_DW_NT");
+    }
     {
       Out y(y_b.size());
       lk::cpu::dw::forward(x.data(), w.data(), b.data(), y.data(), g);
@@ -193,6 +218,11 @@ int main() {
   cases.push_back(make(2, 3, 9, 45, 7, 31, 1, 3, 3, 15, 15));
   cases.push_back(make(1, 16, 7, 7, 13, 13, 1, 6, 6, 6, 6));  // C1024-row shape, small C
   cases.push_back(make(1, 33, 6, 6, 31, 31, 2, 15, 15, 15, 15));
+  // wide maps: the forward ring (kernel rows x width) no longer fits its cache budget, kernel rows go outer
+  cases.push_back(make(1, 17, 4, 200, 51, 51, 1, 25, 25, 25, 25));
+  cases.push_back(make(2, 16, 5, 230, 51, 51, 2, 25, 25, 24, 26));
+  cases.push_back(make(1, 32, 3, 300, 31, 31, 1, 15, 15, 15, 15));
+  cases.push_back(make(1, 8, 2, 420, 51, 51, 1, 25, 25, 25, 25));  // the same for 8-lane (AVX2) blocks
 
   for (const Geometry& g : cases) {
     if (!lk::cpu::dw::supported(g)) {

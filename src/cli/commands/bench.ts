@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { benchLoader } from '../../bench/loader.js';
 import { benchModel } from '../../bench/model.js';
 import { oraclePythonPath } from '../../bench/oracle.js';
-import { engineInfo } from '../../native.js';
+import { addon, engineInfo } from '../../native.js';
 
 function table(rows: Record<string, unknown>[]): string {
   const cols = Object.keys(rows[0] ?? {});
@@ -56,9 +56,36 @@ const loaderBench = {
   },
 };
 
+interface DwRow {
+  n: number; c: number; h: number; w: number; k: number; stride: number; pass: string;
+  ms: number; gflops: number; peak_fraction: number; ratio_onednn: number | null; ratio_torch: number | null;
+}
+
+const dwconvBench = {
+  command: 'dwconv',
+  describe: "Our depthwise conv kernels vs oneDNN's (same threads, NHWC): ms, effective GFLOP/s (valid taps only), fraction of the measured FMA peak",
+  builder: (y: Argv) =>
+    y
+      .option('reps', { type: 'number', default: 20 })
+      .option('warmup', { type: 'number', default: 3 })
+      .option('passes', { type: 'string', default: 'fwd,bwd_data,bwd_weights', describe: 'comma-separated: fwd, bwd_data, bwd_weights' })
+      .option('device', { choices: ['cpu'] as const, default: 'cpu' as const, describe: 'cpu (the CUDA bench comes with the CUDA backend)' })
+      .option('json', { type: 'boolean', default: false }),
+  handler: async (argv: { reps: number; warmup: number; passes: string; json: boolean }) => {
+    const run = addon().benchDwconv as (o: object) => Promise<string>;
+    const report = JSON.parse(await run({ reps: argv.reps, warmup: argv.warmup, passes: argv.passes })) as { peak_gflops: number; rows: DwRow[] };
+    if (argv.json) {
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      return;
+    }
+    process.stdout.write(`measured FMA peak: ${report.peak_gflops.toFixed(1)} GFLOP/s (${engineInfo().cpu.threads} threads)\n`);
+    process.stdout.write(table(report.rows as unknown as Record<string, unknown>[]) + '\n');
+  },
+};
+
 export const benchCommand = {
   command: 'bench <what>',
   describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN',
-  builder: (y: Argv) => y.command(modelBench as never).command(loaderBench as never).demandCommand(1),
+  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).demandCommand(1),
   handler: () => {},
 };

@@ -12,6 +12,7 @@ import { Model } from '../../models/model.js';
 import { DEMO_MODEL } from '../../models/registry.js';
 import { randomParams } from '../../bench/model.js';
 import type { BenchmarkName } from '../../robustness/benchmarks.js';
+import { reportHtml } from '../../report/html.js';
 import { evalMain, formatSummary } from './eval.js';
 
 const UNTRAINED =
@@ -60,10 +61,12 @@ export async function runDemo(out: string, batch: number, log: (s: string) => vo
     summaries[b] = results.summary;
     log(`\n== ${b} (${results.images} images)\n${formatSummary(results.summary)}`);
   }
+  const { html } = await reportHtml(path.join(out, 'runs'));
+  writeFileSync(path.join(out, 'report.html'), html);
   const seconds = (performance.now() - t0) / 1000;
   const report = { model: DEMO_MODEL.name, untrained: true, note: UNTRAINED, seconds, benchmarks: summaries };
   writeFileSync(path.join(out, 'demo-summary.json'), JSON.stringify(report, null, 2) + '\n');
-  log(`\ndemo: done in ${seconds.toFixed(1)} s; per-benchmark results.json and results.csv under ${path.join(out, 'runs')}`);
+  log(`\ndemo: done in ${seconds.toFixed(1)} s; results.json and results.csv per benchmark under ${path.join(out, 'runs')}, report: ${path.join(out, 'report.html')}`);
   log(UNTRAINED);
   return report;
 }
