@@ -3,7 +3,7 @@ import t from 'tap';
 import { bandMask, bandNoise, energyInside } from '../../src/robustness/analyses/frequency.js';
 import { dft2, shift } from '../../src/robustness/analyses/fft.js';
 import { kernelDistances } from '../../src/robustness/analyses/kernel_distance.js';
-import { dropPatches, markedByMass, patchesToDrop, randomPatches } from '../../src/robustness/analyses/occlusion_masks.js';
+import { dropPatches, markedByMass, patchesToDrop, randomDropCount, randomPatches } from '../../src/robustness/analyses/occlusion_masks.js';
 import { mulberry } from '../helpers/tensor.js';
 
 t.test('kernel attention distance on hand-made kernels', async (t) => {
@@ -31,17 +31,35 @@ t.test('kernel attention distance on hand-made kernels', async (t) => {
   t.same(kernelDistances(two, [2, 1, 3, 3]).map((v) => +v.toFixed(6)), [0, +Math.SQRT2.toFixed(6)], 'channels sorted ascending');
 });
 
-t.test('occlusion masks drop exactly round(r·196) patches', async (t) => {
+t.test('occlusion masks drop exactly the released ⌊r·196⌋ patches', async (t) => {
   const rng = mulberry(5);
-  for (const r of [0.1, 0.25, 0.5, 0.9]) {
+  // evaluate.py: drop_count = k * 196 // 10 for k = 0..9.
+  const released = [0, 19, 39, 58, 78, 98, 117, 137, 156, 176];
+  for (let k = 0; k < 10; k++) {
+    const r = k / 10;
+    t.equal(randomDropCount(196, r), released[k], `ratio ${r}: ${released[k]} patches`);
     const p = randomPatches(196, r, rng);
-    t.equal(p.length, Math.round(r * 196), `ratio ${r}`);
+    t.equal(p.length, released[k]);
     t.equal(new Set(p).size, p.length, 'without replacement');
+    t.ok(p.every((i) => Number.isInteger(i) && i >= 0 && i < 196), 'on the grid');
   }
+  t.equal(randomPatches(196, 1, rng).length, 196);
+  t.throws(() => randomDropCount(196, 1.5), /\[0, 1\]/);
   const x = new Float32Array(1 * 224 * 224 * 3).fill(1);
-  dropPatches(x, [1, 224, 224, 3], 0, randomPatches(196, 0.5, mulberry(1)), 16);
+  const drop = randomPatches(196, 0.5, mulberry(1));
+  dropPatches(x, [1, 224, 224, 3], 0, drop, 16);
   const zeros = x.reduce((s, v) => s + (v === 0 ? 1 : 0), 0);
   t.equal(zeros, 98 * 16 * 16 * 3, 'exactly 98 patches of 16x16x3 zeroed');
+  // Exactly the listed patches: patch p covers rows 16⌊p/14⌋.. and columns 16(p mod 14)..
+  const listed = new Set(drop);
+  let wrong = 0;
+  for (let y = 0; y < 224; y++) for (let c = 0; c < 224; c++) if ((x[(y * 224 + c) * 3] === 0) !== listed.has(Math.floor(y / 16) * 14 + Math.floor(c / 16))) wrong++;
+  t.equal(wrong, 0, 'the zeroed pixels are exactly those of the listed patches');
+  // Per-image masks in one batch touch only their own image.
+  const xb = new Float32Array(2 * 32 * 32 * 3).fill(1);
+  dropPatches(xb, [2, 32, 32, 3], 1, [0, 3], 16);
+  t.ok(xb.subarray(0, 32 * 32 * 3).every((v) => v === 1), 'image 0 untouched');
+  t.equal(xb.subarray(32 * 32 * 3).filter((v) => v === 0).length, 2 * 16 * 16 * 3, 'image 1: two patches');
 });
 
 t.test('salient and non-salient selection follow the cumulative attention mass', async (t) => {

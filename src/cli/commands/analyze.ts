@@ -1,5 +1,7 @@
 // `lkrobust analyze <analysis>`: why large kernels are robust — occlusion, lesion, frequency noise, kernel
-// attention distance, feature-map variance. Each writes results.json (rows + summary), results.csv and plots.
+// attention distance, feature-map variance, effective receptive field. Each writes results.json (rows + summary),
+// results.csv and plots (SVG + PNG); the per-batch ones (occlusion, lesion, frequency) journal every batch and
+// resume after a kill. Definitions and options: docs/ANALYSES.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -38,7 +40,8 @@ export interface AnalyzeArgs {
   data?: string;
   limit?: number;
   shard?: string;
-  batch: number;
+  /** Images per engine call; feature-variance: the one batch analysed. Default 32 (feature-variance: 64). */
+  batch?: number;
   out?: string;
   json: boolean;
   seed: number;
@@ -88,6 +91,8 @@ function accuracyRows(totals: Map<string, { n: number; correct: number }>, descr
 }
 
 export async function analyzeMain(argv: AnalyzeArgs) {
+  const batchSize = argv.batch ?? (argv.analysis === 'feature-variance' ? 64 : 32);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`--batch: expected a positive integer, received ${argv.batch}`);
   const model = new Model(argv.model, modelOptionsFrom(argv));
   model.loadWeights(argv.weights, argv.entry ? { entry: argv.entry } : {});
   const out = argv.out ?? path.join('runs', `${argv.model}-${argv.analysis}`);
@@ -108,20 +113,20 @@ export async function analyzeMain(argv: AnalyzeArgs) {
   if (argv.shard) items = shardItems(items, parseShard(argv.shard));
 
   if (argv.analysis === 'feature-variance') {
-    const batch = items.slice(0, argv.batch);
+    const batch = items.slice(0, batchSize);
     const x = await loadImages(batch.map((i) => i.path), model.entry.preprocess);
     const rows = await featureVariance(model, x, argv.perImage);
-    const results = { ...base, config: { images: batch.length, per_image: argv.perImage }, rows, summary: { layers: rows.length, plot: { x: 'depth', y: 'variance', xTitle: 'normalised depth', yTitle: argv.perImage ? 'per-image feature-map variance' : 'feature-map variance (released)' } } };
+    const results = { ...base, config: { images: batch.length, per_image: argv.perImage, variance: 'unbiased over H·W (torch default, as released)' }, rows, summary: { layers: rows.length, plot: { x: 'depth', y: 'variance', xTitle: 'normalised depth', yTitle: argv.perImage ? 'per-image feature-map variance' : 'feature-map variance (released)' } } };
     await writeOutputs(out, results);
     return { results, out };
   }
 
   if (argv.analysis === 'erf') {
     const xs = (async function* () {
-      for await (const b of batches(items, model.entry.preprocess, { batchSize: argv.batch })) if (b.items.length) yield b.x;
+      for await (const b of batches(items, model.entry.preprocess, { batchSize })) if (b.items.length) yield b.x;
     })();
     const erf = await effectiveReceptiveField(model, xs);
-    const rows = Object.entries(erf.areaRatios).map(([t, ratio]) => ({ threshold: Number(t), area_ratio: ratio }));
+    const rows = Object.entries(erf.areaRatios).map(([t, ratio]) => ({ threshold: Number(t), side: erf.sides[t], area_ratio: ratio }));
     // The heat map, pooled to at most 56 × 56 cells for the plot; the full map is in erf_map.npy.
     const cell = Math.max(1, Math.ceil(Math.max(erf.h, erf.w) / 56));
     const heat: { x: number; y: number; value: number }[] = [];
@@ -132,7 +137,12 @@ export async function analyzeMain(argv: AnalyzeArgs) {
         heat.push({ x: x / cell, y: y / cell, value: s });
       }
     }
-    const results = { ...base, config: { images: items.length, batch: argv.batch }, rows, summary: { area_ratios: erf.areaRatios, heatmap: heat, map_shape: [erf.h, erf.w] } };
+    const results = {
+      ...base,
+      config: { images: erf.images, batch: batchSize, objective: 'sum_c relu(F[c, h/2, w/2]) of the last feature map; relu(d/d normalised input), summed over colour channels, mean over images' },
+      rows,
+      summary: { area_ratios: erf.areaRatios, area_ratio_basis: 'log10(map + 1) rescaled to max 1 (RepLKNet analyze_erf.py)', heatmap: heat, map_shape: [erf.h, erf.w] },
+    };
     mkdirSync(out, { recursive: true });
     writeNpy(path.join(out, 'erf_map.npy'), [erf.h, erf.w], erf.map);
     await writeOutputs(out, results);
@@ -180,7 +190,7 @@ export async function analyzeMain(argv: AnalyzeArgs) {
     describe = (k) => ({ band: Number(k.split('@')[1]) });
     plot = { x: 'band', y: 'drop', xTitle: 'band lower edge (×π)', yTitle: 'top-1 change vs clean', yFormat: '%' };
   }
-  const runConfig = { ...base, config, data: path.resolve(argv.data), limit: argv.limit ?? null, shard: argv.shard ?? null, batch: argv.batch };
+  const runConfig = { ...base, config, data: path.resolve(argv.data), limit: argv.limit ?? null, shard: argv.shard ?? null, batch: batchSize };
   const run = new RunDir<{ scores: BatchScores }>(out, runConfig);
   const progress = new Progress(`${argv.model} ${argv.analysis}`, { plain: argv.json });
   let stop = false;
@@ -190,7 +200,7 @@ export async function analyzeMain(argv: AnalyzeArgs) {
   };
   process.on('SIGINT', onSigint);
   const r = await runPerBatch(items, model.entry.preprocess, run, score, {
-    batchSize: argv.batch,
+    batchSize,
     shouldStop: () => stop,
     onProgress: (done, total, rate) => progress.update({ done, total, rate }),
   });
@@ -213,14 +223,14 @@ export async function analyzeMain(argv: AnalyzeArgs) {
 
 export const analyzeCommand = {
   command: 'analyze <analysis>',
-  describe: 'Why large kernels are robust: occlusion, lesion, frequency, kernel-distance, feature-variance',
+  describe: 'Why large kernels are robust: occlusion, lesion, frequency, kernel-distance, feature-variance, erf',
   builder: (y: Argv) =>
     modelArgs(y)
       .positional('analysis', { choices: ANALYSES, describe: 'which analysis' })
       .option('data', { type: 'string', describe: 'an ImageFolder of labelled images (e.g. the ImageNet val folder)' })
       .option('limit', { type: 'number', describe: 'at most N images (spread over classes)' })
       .option('shard', { type: 'string', describe: 'i/n: the i-th of n interleaved shards' })
-      .option('batch', { type: 'number', default: 32, describe: 'images per engine call (feature-variance: the batch analysed, paper: 64)' })
+      .option('batch', { type: 'number', describe: 'images per engine call (default 32); feature-variance: the one batch analysed (default 64, the paper\'s size)' })
       .option('out', { type: 'string', describe: 'run folder (default runs/<model>-<analysis>); rerunning resumes it' })
       .option('json', { type: 'boolean', default: false, describe: 'print results.json' })
       .option('seed', { type: 'number', default: 0 })

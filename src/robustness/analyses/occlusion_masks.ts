@@ -1,9 +1,17 @@
 // PatchDrop masks (REFERENCE.md §6.1, §8) on a g×g grid of p×p patches (14×14 of 16 px at 224): random (a set
-// of round(ratio·g²) patches without replacement), and the DINO-saliency modes (cumulative attention mass).
+// of ⌊ratio·g²⌋ patches without replacement, the released count: 0, 19, 39, 58, 78, 98, 117, 137, 156, 176 for
+// ratio k/10), and the DINO-saliency modes (cumulative attention mass).
 
-/** Indices of round(ratio·count) patches drawn without replacement (Fisher–Yates on a seeded rng). */
+/** The number of patches a random drop at `ratio` zeroes: ⌊ratio·count⌋ as released (k·196 // 10 for ratio k/10). */
+export function randomDropCount(count: number, ratio: number): number {
+  if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`drop ratio: expected a value in [0, 1], received ${ratio}`);
+  // The small tolerance keeps ratio = k/10 exact (0.7·196 = 137.2, but e.g. 0.29·100 = 28.999999999999996).
+  return Math.min(count, Math.floor(ratio * count + 1e-9));
+}
+
+/** Indices of ⌊ratio·count⌋ patches drawn without replacement (Fisher–Yates on a seeded rng), ascending. */
 export function randomPatches(count: number, ratio: number, rng: () => number): number[] {
-  const k = Math.round(ratio * count);
+  const k = randomDropCount(count, ratio);
   const idx = Array.from({ length: count }, (_, i) => i);
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(rng() * (count - i));

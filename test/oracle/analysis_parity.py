@@ -1,0 +1,133 @@
+# The analyses' oracle: a timm model with seeded random weights (saved as w.safetensors for our engine), and in
+# float64 whatever the case asks for:
+#   lesion:    logits with the listed modules replaced by identity (a forward hook returning the module's input)
+#   variance:  feature-map variance of hooked module outputs, computed with NumPy (torch's default unbiased
+#              variance over H·W): released = batch-mean map -> spatial variance per channel -> mean over channels;
+#              per_image = each image's spatial variance, averaged over images and channels
+#   erf:       RepLKNet's erf tool on forward_features: grad of sum_c relu(F[:, c, h/2, w/2]) w.r.t. the normalised
+#              input, relu, summed over batch and colour channels, divided by the batch size
+#   attention: the last block's attention (computed from its input: norm1 -> qkv -> softmax(q k^T scale)), the
+#              class-token row over the patches, every head: (N, heads, T-1); and for `lambdas`, the released
+#              DINO mask of head `head` (sort, normalise, cumsum > 1 - lambda, unsort): (N, T-1) of 0/1
+# Input x is NHWC in [0, 1]; the model sees (x - mean) / std in NCHW.
+import os
+
+import numpy as np
+import timm
+import torch
+from safetensors.torch import save_file
+
+from npyio import cases, folder, load, save
+
+c = cases()
+torch.manual_seed(c.get("seed", 0))
+model = timm.create_model(c["timm"], pretrained=False, **c.get("kwargs", {})).eval()
+gain = c.get("qkv_gain", 1.0)
+with torch.no_grad():
+    for n, p in list(model.named_parameters()) + list(model.named_buffers()):
+        leaf = n.split(".")[-1]
+        if leaf == "num_batches_tracked":
+            continue
+        if leaf == "running_var":
+            p.uniform_(0.5, 1.5)
+        elif leaf == "running_mean" or leaf == "bias":
+            p.uniform_(-0.1, 0.1)
+        elif leaf == "gamma":
+            p.uniform_(0.5, 1.0)
+        elif leaf in ("cls_token", "pos_embed"):
+            p.normal_(0.0, 0.5)
+        elif p.dim() == 1:
+            p.uniform_(0.8, 1.2)
+        else:
+            fan_in = int(np.prod(p.shape[1:]))
+            bound = float(np.sqrt(3.0 / fan_in)) * (gain if ".qkv." in n else 1.0)
+            p.uniform_(-bound, bound)
+sd = {k: v.contiguous() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+save_file(sd, os.path.join(folder(), "w.safetensors"))
+
+model = model.double()
+x = torch.tensor(load("x"), dtype=torch.float64).permute(0, 3, 1, 2).contiguous()
+mean = torch.tensor(c["mean"], dtype=torch.float64).view(1, 3, 1, 1)
+std = torch.tensor(c["std"], dtype=torch.float64).view(1, 3, 1, 1)
+xn = (x - mean) / std
+
+
+def identity_hook(module, inputs, output):
+    return inputs[0]
+
+
+for i, names in enumerate(c.get("lesion", [])):
+    handles = [model.get_submodule(n).register_forward_hook(identity_hook) for n in names]
+    with torch.no_grad():
+        save(f"lesion_{i}", model(xn).numpy())
+    for h in handles:
+        h.remove()
+
+if "variance" in c:
+    outs = {}
+    handles = []
+    for rec, mod in c["variance"]:
+        def keep(module, inputs, output, rec=rec):
+            outs[rec] = output.detach()
+        handles.append(model.get_submodule(mod).register_forward_hook(keep))
+    with torch.no_grad():
+        model(xn)
+    for h in handles:
+        h.remove()
+    released, per_image = [], []
+    for rec, _ in c["variance"]:
+        a = outs[rec].numpy()
+        if a.ndim == 3:  # tokens (B, T, C): T positions, channels last
+            a = np.transpose(a, (0, 2, 1))[..., None]
+        a = a.reshape(a.shape[0], a.shape[1], -1)  # (B, C, P)
+        released.append(a.mean(axis=0).var(axis=-1, ddof=1).mean())
+        per_image.append(a.var(axis=-1, ddof=1).mean())
+    save("var_released", np.array(released))
+    save("var_per_image", np.array(per_image))
+
+if c.get("erf"):
+    xg = xn.clone().requires_grad_(True)
+    f = model.forward_features(xg)
+    h, w = f.shape[2], f.shape[3]
+    central = torch.relu(f[:, :, h // 2, w // 2]).sum()
+    (g,) = torch.autograd.grad(central, xg)
+    erf = (torch.relu(g).sum(dim=(0, 1)) / x.shape[0]).numpy()
+    save("erf", erf)
+    # analyze_erf.py: log10(v + 1), rescaled to max 1; first centred square (side 2i + 1) holding > t; -1 if none.
+    d = np.log10(erf + 1)
+    d = d / np.max(d)
+    H, W = d.shape
+    ratios = []
+    for t in [0.2, 0.3, 0.5, 0.99]:
+        r = -1.0
+        for i in range(1, H // 2):
+            if np.sum(d[H // 2 - i:H // 2 + 1 + i, W // 2 - i:W // 2 + 1 + i]) / np.sum(d) > t:
+                r = (i * 2 + 1) / H * (i * 2 + 1) / W
+                break
+        ratios.append(r)
+    save("erf_ratios", np.array(ratios))
+    save("features", f.detach().permute(0, 2, 3, 1).numpy())
+
+if c.get("attention"):
+    inputs = {}
+    blk = model.blocks[-1]
+    handle = blk.register_forward_pre_hook(lambda m, a: inputs.__setitem__("x", a[0].detach()))
+    with torch.no_grad():
+        model(xn)
+        handle.remove()
+        t = inputs["x"]
+        B, T, D = t.shape
+        heads = blk.attn.num_heads
+        qkv = blk.attn.qkv(blk.norm1(t)).reshape(B, T, 3, heads, D // heads).permute(2, 0, 3, 1, 4)
+        q, k = qkv[0], qkv[1]
+        att = torch.softmax(q @ k.transpose(-2, -1) * (D // heads) ** -0.5, dim=-1)
+    cls = att[:, :, 0, 1:]
+    save("attention", cls.numpy())
+    a = cls[:, c.get("head", 1)].clone()
+    for j, lam in enumerate(c.get("lambdas", [])):
+        val, idx = torch.sort(a)
+        val = val / torch.sum(val, dim=1, keepdim=True)
+        marked = torch.cumsum(val, dim=1) > (1 - lam)
+        unsorted = torch.zeros_like(marked)
+        unsorted.scatter_(1, idx, marked)
+        save(f"mask_{j}", unsorted.double().numpy())

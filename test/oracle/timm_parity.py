@@ -1,0 +1,55 @@
+# A timm model with random weights (non-trivial ConvNeXt gamma, random BN running statistics), saved as .pth and
+# .safetensors; float64 logits and d(sum CE)/dx for an NHWC [0,1] input.
+import os
+import numpy as np
+import timm
+import torch
+from safetensors.torch import save_file
+
+from npyio import cases, folder, load, save
+
+c = cases()
+torch.manual_seed(0)
+model = timm.create_model(c["name"], pretrained=False, **c.get("kwargs", {})).eval()
+with torch.no_grad():
+    for n, p in model.named_parameters():
+        if n.endswith("gamma"):
+            p.uniform_(0.5, 1.0)
+        elif n.endswith("bias"):
+            p.uniform_(-0.1, 0.1)
+        elif "norm" in n or ".bn" in n or n.startswith("bn") or "downsample.1" in n:
+            p.uniform_(0.8, 1.2)
+    for n, buf in model.named_buffers():
+        if n.endswith("running_mean"):
+            buf.uniform_(-0.2, 0.2)
+        elif n.endswith("running_var"):
+            buf.uniform_(0.5, 1.5)
+sd = {k: v.contiguous() for k, v in model.state_dict().items()}
+torch.save(sd, os.path.join(folder(), "w.pth"))
+save_file(sd, os.path.join(folder(), "w.safetensors"))
+if c.get("skip_blocks"):
+    # Lesion reference: the listed bottlenecks keep only their shortcut (downsample or identity), then ReLU.
+    blocks = [b for layer in (model.layer1, model.layer2, model.layer3, model.layer4) for b in layer]
+    for i in c["skip_blocks"]:
+        blk = blocks[i]
+        short = blk.downsample if blk.downsample is not None else torch.nn.Identity()
+        blk.forward = (lambda s: (lambda z: torch.relu(s(z))))(short)
+labels = torch.tensor(c["labels"])
+
+
+def run(dtype):
+    x = torch.tensor(load("x"), dtype=dtype).permute(0, 3, 1, 2).requires_grad_(True)
+    mean = torch.tensor([0.485, 0.456, 0.406], dtype=dtype).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225], dtype=dtype).view(1, 3, 1, 1)
+    logits = model.to(dtype)((x - mean) / std)
+    torch.nn.functional.cross_entropy(logits, labels, reduction="sum").backward()
+    return logits.detach().double().numpy(), x.grad.permute(0, 2, 3, 1).double().numpy()
+
+
+# PyTorch's own float32 gradient shows how well-conditioned this input is (ReLU and max-pool decisions near
+# ties can flip between float32 and float64); the float64 result is the reference.
+_, grad32 = run(torch.float32)
+logits, grad = run(torch.float64)
+save("logits", logits)
+save("grad", grad)
+save("grad32", grad32)
