@@ -1,6 +1,7 @@
 # The analyses' oracle: a timm model with seeded random weights (saved as w.safetensors for our engine), and in
 # float64 whatever the case asks for:
-#   lesion:    logits with the listed modules replaced by identity (a forward hook returning the module's input)
+#   lesion:    logits with the listed modules replaced by identity (a forward hook returning the module's input;
+#              "zero:<module>" zeroes that module's output instead)
 #   variance:  feature-map variance of hooked module outputs, computed with NumPy (torch's default unbiased
 #              variance over H·W): released = batch-mean map -> spatial variance per channel -> mean over channels;
 #              per_image = each image's spatial variance, averaged over images and channels
@@ -56,8 +57,18 @@ def identity_hook(module, inputs, output):
     return inputs[0]
 
 
+def zero_hook(module, inputs, output):
+    return torch.zeros_like(output)
+
+
+# A name "zero:<module>" zeroes that module's output instead (a residual branch removed, the shortcut kept, for
+# blocks whose shortcut is a projection and so cannot become the identity).
 for i, names in enumerate(c.get("lesion", [])):
-    handles = [model.get_submodule(n).register_forward_hook(identity_hook) for n in names]
+    handles = [
+        model.get_submodule(n[5:]).register_forward_hook(zero_hook) if n.startswith("zero:")
+        else model.get_submodule(n).register_forward_hook(identity_hook)
+        for n in names
+    ]
     with torch.no_grad():
         save(f"lesion_{i}", model(xn).numpy())
     for h in handles:

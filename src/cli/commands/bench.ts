@@ -1,5 +1,10 @@
 // `lkrobust bench ...`: benchmarks, never tests. Each prints a table (or --json) with the command's own anchor
 // (oneDNN / PyTorch) measured in the same run.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 import type { Argv } from 'yargs';
 
 import { benchLoader } from '../../bench/loader.js';
@@ -70,10 +75,20 @@ const dwconvBench = {
       .option('warmup', { type: 'number', default: 3 })
       .option('passes', { type: 'string', default: 'fwd,bwd_data,bwd_weights', describe: 'comma-separated: fwd, bwd_data, bwd_weights' })
       .option('device', { choices: ['cpu'] as const, default: 'cpu' as const, describe: 'cpu (the CUDA bench comes with the CUDA backend)' })
+      .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch channels-last through the oracle venv (if present)' })
       .option('json', { type: 'boolean', default: false }),
-  handler: async (argv: { reps: number; warmup: number; passes: string; json: boolean }) => {
+  handler: async (argv: { reps: number; warmup: number; passes: string; json: boolean; torch: boolean }) => {
     const run = addon().benchDwconv as (o: object) => Promise<string>;
-    const report = JSON.parse(await run({ reps: argv.reps, warmup: argv.warmup, passes: argv.passes })) as { peak_gflops: number; rows: DwRow[] };
+    const report = JSON.parse(await run({ reps: argv.reps, warmup: argv.warmup, passes: argv.passes })) as { peak_gflops: number; rows: DwRow[]; torch?: string };
+    const python = argv.torch ? oraclePythonPath() : null;
+    if (python) {
+      const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scripts/bench/torch_dwconv.py');
+      const args = { threads: engineInfo().cpu.threads, reps: argv.reps, warmup: argv.warmup, rows: report.rows };
+      const { stdout } = await promisify(execFile)(python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
+      const t = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; ms: number[] };
+      report.rows.forEach((r, i) => (r.ratio_torch = t.ms[i] / r.ms));
+      report.torch = t.torch;
+    }
     if (argv.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return;
