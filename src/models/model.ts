@@ -109,6 +109,8 @@ export class Model {
   loadWeights(file: string, opts: LoadOptions = {}): { format: string; entry: string | null; ignored: string[] } {
     const ck = loadCheckpoint(file, opts);
     const keys = new Set(ck.tensors.keys());
+    // A re-parameterised RepLKNet checkpoint (one fused kernel per block): switch the graph to the fused key set.
+    if (this.entry.family === 'replknet' && [...keys].some((k) => k.includes('.lkb_reparam.'))) this.reparameterize();
     const remapped = new Map([...ck.tensors].map(([k, v]) => [remapKey(this.entry.family, k, keys), v]));
     const report = checkStateDict(remapped, this.paramSpecs(), file);
     const params: Record<string, Tensor> = {};

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import t from 'tap';
 
 import { randomParams } from '../../src/bench/model.js';
+import { imageFolder } from '../../src/data/layouts.js';
 import { writeSafetensors } from '../../src/models/checkpoint/index.js';
 import { Model } from '../../src/models/model.js';
 import { CLI, makeFixture } from '../eval/fixtures.js';
@@ -20,6 +21,7 @@ const fx = await makeFixture();
 t.teardown(() => rmSync(fx.root, { recursive: true, force: true }));
 const runs = path.join(fx.root, 'runs');
 const data = fx.dirs['imagenet-val'];
+const N = imageFolder(data).items.length;
 
 /** A DINO ViT-S/16 checkpoint with random weights, when the ViT family is built (salient occlusion). */
 function dinoWeights(): string | null {
@@ -69,7 +71,7 @@ t.test('occlusion', async (t) => {
   const { out, printed, saved } = await analyze('occlusion', extra);
   t.same(printed, saved, '--json prints results.json');
   const n = saved.summary.images;
-  t.equal(n, 8, 'every image scored');
+  t.equal(n, N, `every image scored (${N})`);
   const row = (mode: string, ratio: number) => saved.rows.find((r: { mode: string; ratio: number }) => r.mode === mode && r.ratio === ratio);
   t.equal(row('random', 0).accuracy, saved.summary.clean_accuracy, 'dropping nothing is clean');
   t.equal(saved.rows.length, (dino ? 3 : 1) * 4);
@@ -91,7 +93,7 @@ t.test('frequency', async (t) => {
   const { out, saved } = await analyze('frequency', ['--data', data, '--batch', '8', '--bands', '0,0.5,0.9', '--eps', '0.1']);
   t.same(saved.rows.map((r: { band: number }) => r.band), [0, 0.5, 0.9]);
   t.equal(saved.config.eps, 0.1, 'the noise amplitude is stated');
-  t.ok(saved.rows.every((r: { n: number }) => r.n === 8));
+  t.ok(saved.rows.every((r: { n: number }) => r.n === N));
   await checkOutputs(t, out, saved);
 });
 
@@ -110,7 +112,7 @@ t.test('kernel-distance (applied and the released code definition on the large b
 
 t.test('feature-variance', async (t) => {
   const { out, saved } = await analyze('feature-variance', ['--data', data]);
-  t.equal(saved.config.images, 8, 'one batch (all 8 images; default 64)');
+  t.equal(saved.config.images, Math.min(64, N), 'one batch (default 64 images)');
   t.equal(saved.rows.length, 8, 'stem, 4 blocks, 3 downsamples');
   t.ok(saved.rows.every((r: { variance: number }) => r.variance > 0 && Number.isFinite(r.variance)));
   await checkOutputs(t, out, saved);
@@ -119,7 +121,7 @@ t.test('feature-variance', async (t) => {
 t.test('erf', async (t) => {
   const { out, saved } = await analyze('erf', ['--data', data, '--batch', '4']);
   t.same(saved.summary.map_shape, [224, 224]);
-  t.equal(saved.config.images, 8);
+  t.equal(saved.config.images, N);
   t.same(saved.rows.map((r: { threshold: number }) => r.threshold), [0.2, 0.3, 0.5, 0.99]);
   t.ok(existsSync(path.join(out, 'erf_map.npy')), 'the full map as .npy');
   await checkOutputs(t, out, saved);
@@ -161,13 +163,13 @@ t.test('a per-batch analysis killed with SIGKILL resumes to the same results', a
   });
   await new Promise((r) => setTimeout(r, 100));
   const before = linesOf();
-  t.ok(before.length >= 2 && before.length < 8, `killed after ${before.length} of 8 batches`);
+  t.ok(before.length >= 2 && before.length < N, `killed after ${before.length} of ${N} batches`);
   t.notOk(existsSync(path.join(killed, 'results.json')), 'no results yet');
   await run('node', args(killed), { maxBuffer: 64 << 20 });
   const after = linesOf();
   t.same(after.slice(0, before.length), before, 'the journal kept the finished batches');
-  t.equal(after.length, 8, 'each batch once');
-  t.equal(new Set(after.map((l) => JSON.parse(l).batch)).size, 8, 'no batch was run twice');
+  t.equal(after.length, N, 'each batch once');
+  t.equal(new Set(after.map((l) => JSON.parse(l).batch)).size, N, 'no batch was run twice');
   const a = JSON.parse(readFileSync(path.join(whole, 'results.json'), 'utf8'));
   const b = JSON.parse(readFileSync(path.join(killed, 'results.json'), 'utf8'));
   t.same(b.rows, a.rows, 'the same rows as an uninterrupted run');

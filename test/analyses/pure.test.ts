@@ -1,6 +1,10 @@
 import t from 'tap';
 
+import type { Model } from '../../src/models/model.js';
+import { accumulate, areaRatios, centralSeed } from '../../src/robustness/analyses/erf.js';
+import { varianceRows } from '../../src/robustness/analyses/feature_variance.js';
 import { bandMask, bandNoise, energyInside } from '../../src/robustness/analyses/frequency.js';
+import { candidateBlocks, lesionBlocks, lesionSets } from '../../src/robustness/analyses/lesion.js';
 import { dft2, shift } from '../../src/robustness/analyses/fft.js';
 import { kernelDistances } from '../../src/robustness/analyses/kernel_distance.js';
 import { dropPatches, markedByMass, patchesToDrop, randomDropCount, randomPatches } from '../../src/robustness/analyses/occlusion_masks.js';
@@ -90,4 +94,69 @@ t.test('band-limited noise keeps ≥ 99% of its spectral energy inside its band'
       t.ok(e >= 0.99, `band ${low}π channel ${k}: ${(100 * e).toFixed(2)}% inside`);
     }
   }
+});
+
+t.test('ERF area ratios follow analyze_erf.py; the seed is the ReLU of the central position', async (t) => {
+  // A map with all its mass at the centre: the first square (side 3) already holds everything.
+  const h = 21;
+  const point = new Float64Array(h * h);
+  point[10 * h + 10] = 5;
+  const r = areaRatios(point, h, h);
+  t.same(r.sides, { '0.2': 3, '0.3': 3, '0.5': 3, '0.99': 3 });
+  t.equal(r.ratios['0.2'], (3 / h) * 3 / h);
+  // Uniform map: the share of a side-s square is s²/h²; "more than t" picks the first s with s² > t·h².
+  const flat = new Float64Array(h * h).fill(2);
+  const u = areaRatios(flat, h, h);
+  for (const th of [0.2, 0.3, 0.5]) {
+    let s = 3;
+    while (!((s * s) / (h * h) > th)) s += 2;
+    t.equal(u.sides[String(th)], s, `uniform, t = ${th}: side ${s}`);
+  }
+  t.equal(u.sides['0.99'], null, 'no square short of the whole image holds 99% of a uniform map');
+  // The log transform matters: log10(v + 1) compresses a hot centre.
+  const hot = new Float64Array(h * h).fill(1);
+  hot[10 * h + 10] = 1e6;
+  const a = Math.log10(2) / Math.log10(1e6 + 1); // every other pixel after log10(v + 1) and rescaling
+  const share = (side: number) => (1 + (side * side - 1) * a) / (1 + (h * h - 1) * a);
+  for (const th of [0.2, 0.5]) {
+    let side = 3;
+    while (!(share(side) > th)) side += 2;
+    t.equal(areaRatios(hot, h, h).sides[String(th)], side, `hot centre, t = ${th}: side ${side} on the log scale`);
+  }
+  t.ok(share(3) < 0.2, 'on the raw map the centre alone would hold > 99%; on the log scale it does not');
+  const f = { shape: [1, 3, 3, 2], data: Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0]) };
+  t.same(Array.from(centralSeed(f).data), [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], 'd/dF Σ relu(F_centre): 1 where positive');
+  const acc = new Float64Array(1);
+  accumulate(acc, { shape: [2, 1, 1, 3], data: Float32Array.from([1, -1, 2, 3, 0, -4]) }, [0.5, 1, 2]);
+  t.equal(acc[0], 0.5 + 4 + 1.5, 'ReLU of the std-scaled gradient, summed over colours and images');
+});
+
+t.test('feature variance: the population variance of the records becomes torch\'s unbiased one', async (t) => {
+  const rec = (name: string, shape: number[], v: number) => ({ name, shape, mean: 0, std: 0, fmapVarBatchMean: v, fmapVarPerImage: 2 * v });
+  const rows = varianceRows([rec('stem', [4, 8, 8, 16], 1), rec('blocks.0', [4, 197, 384], 3), rec('pool', [4, 16], 1)], false);
+  t.same(rows.map((r) => r.positions), [64, 197, 1]);
+  t.equal(rows[0].variance, 64 / 63);
+  t.equal(rows[1].variance, (3 * 197) / 196);
+  t.ok(Number.isNaN(rows[2].variance), 'one position: undefined (torch gives nan)');
+  t.same(rows.map((r) => r.depth), [0, 0.5, 1]);
+  t.equal(varianceRows([rec('a', [1, 2, 2, 1], 1.5)], true)[0].variance, (3 * 4) / 3, 'per-image uses its own record');
+});
+
+t.test('lesion blocks and sets', async (t) => {
+  const fake = (family: string, names: string[]) => ({ entry: { family }, blockNames: () => names }) as unknown as Model;
+  const rep = fake('replknet', ['stages.0.blocks.0', 'stages.0.blocks.1', 'stages.2.blocks.0', 'stages.2.blocks.1', 'stages.2.blocks.2', 'stages.2.blocks.3']);
+  t.same(lesionBlocks(rep), [
+    { name: 'stages.0.blocks.0', units: [0, 1] },
+    { name: 'stages.2.blocks.0', units: [2, 3] },
+    { name: 'stages.2.blocks.2', units: [4, 5] },
+  ], 'RepLKNet: a RepLK block with its ConvFFN');
+  t.same(candidateBlocks(rep, 'released').map((b) => b.name), ['stages.2.blocks.0', 'stages.2.blocks.2'], 'released: stage 3 only');
+  const vit = fake('vit', ['blocks.0.attn', 'blocks.0.mlp', 'blocks.1.attn', 'blocks.1.mlp']);
+  t.same(lesionBlocks(vit).map((b) => b.units), [[0, 1], [2, 3]], 'ViT: attention + MLP of a block');
+  const cands = lesionBlocks(fake('resnet', Array.from({ length: 10 }, (_, i) => `b${i}`)));
+  const sets = lesionSets(cands, 4, 5, 1);
+  t.equal(sets.length, 20);
+  t.ok(sets.every((s) => s.blocks.length === s.n && new Set(s.blocks).size === s.n), 'n distinct blocks per set');
+  t.same(lesionSets(cands, 4, 5, 1), sets, 'seeded');
+  t.notSame(lesionSets(cands, 4, 5, 2), sets, 'another seed, other sets');
 });

@@ -2,7 +2,8 @@
 # float64 whatever the case asks for:
 #   lesion:    logits with the listed modules replaced by identity (a forward hook returning the module's input;
 #              "zero:<module>" zeroes that module's output instead)
-#   variance:  feature-map variance of hooked module outputs, computed with NumPy (torch's default unbiased
+#   variance:  feature-map variance of hooked module outputs ("pre:<module>": its input; token maps drop the first
+#              `drop_tokens` tokens, the class token, as released), computed with NumPy (torch's default unbiased
 #              variance over H·W): released = batch-mean map -> spatial variance per channel -> mean over channels;
 #              per_image = each image's spatial variance, averaged over images and channels
 #   erf:       RepLKNet's erf tool on forward_features: grad of sum_c relu(F[:, c, h/2, w/2]) w.r.t. the normalised
@@ -78,9 +79,15 @@ if "variance" in c:
     outs = {}
     handles = []
     for rec, mod in c["variance"]:
-        def keep(module, inputs, output, rec=rec):
-            outs[rec] = output.detach()
-        handles.append(model.get_submodule(mod).register_forward_hook(keep))
+        # "pre:<module>": the module's input (e.g. a ViT block's state after its attention residual = norm2's input)
+        if mod.startswith("pre:"):
+            def keep_in(module, inputs, rec=rec):
+                outs[rec] = inputs[0].detach()
+            handles.append(model.get_submodule(mod[4:]).register_forward_pre_hook(keep_in))
+        else:
+            def keep(module, inputs, output, rec=rec):
+                outs[rec] = output.detach()
+            handles.append(model.get_submodule(mod).register_forward_hook(keep))
     with torch.no_grad():
         model(xn)
     for h in handles:
@@ -88,8 +95,8 @@ if "variance" in c:
     released, per_image = [], []
     for rec, _ in c["variance"]:
         a = outs[rec].numpy()
-        if a.ndim == 3:  # tokens (B, T, C): T positions, channels last
-            a = np.transpose(a, (0, 2, 1))[..., None]
+        if a.ndim == 3:  # tokens (B, T, C): T positions, channels last; the class token dropped as released
+            a = np.transpose(a[:, c.get("drop_tokens", 0):], (0, 2, 1))[..., None]
         a = a.reshape(a.shape[0], a.shape[1], -1)  # (B, C, P)
         released.append(a.mean(axis=0).var(axis=-1, ddof=1).mean())
         per_image.append(a.var(axis=-1, ddof=1).mean())
@@ -130,7 +137,7 @@ if c.get("attention"):
         B, T, D = t.shape
         heads = blk.attn.num_heads
         qkv = blk.attn.qkv(blk.norm1(t)).reshape(B, T, 3, heads, D // heads).permute(2, 0, 3, 1, 4)
-        q, k = qkv[0], qkv[1]
+        q, k = blk.attn.q_norm(qkv[0]), blk.attn.k_norm(qkv[1])
         att = torch.softmax(q @ k.transpose(-2, -1) * (D // heads) ** -0.5, dim=-1)
     cls = att[:, :, 0, 1:]
     save("attention", cls.numpy())
