@@ -1,107 +1,69 @@
-// ReLU, GELU (exact erf and tanh forms) and softmax over the last dim, with their backwards.
+// ReLU, GELU (exact erf and tanh forms) and softmax over the last dim, with their backwards. The loops are
+// the ISA kernels of activation_kernels.inc; here only the split over threads.
 #include <algorithm>
-#include <cmath>
 
 #include "cpu_backend.h"
+#include "family_kernels.h"
 
 namespace lk::cpu {
 namespace {
 
-constexpr double kSqrt2Pi = 0.7978845608028654;  // sqrt(2/pi)
-constexpr double kInvSqrt2 = 0.7071067811865476;
-constexpr double kInvSqrt2Pi = 0.3989422804014327;  // 1/sqrt(2 pi)
+constexpr int64_t kChunk = 16384;  // elements per OpenMP chunk for the elementwise maps
+
+// f(offset, count) over [0, n) in parallel chunks.
+template <class F>
+void chunks(int64_t n, F&& f) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i += kChunk) f(i, std::min(kChunk, n - i));
+}
+
+int64_t rows_of(const Tensor& x) { return x.dim(-1) ? x.numel() / x.dim(-1) : 0; }
 
 Tensor relu(const Tensor& x) {
   Tensor y = Tensor::empty(x.shape());
-  const int64_t n = x.numel();
-#pragma omp parallel for simd
-  for (int64_t i = 0; i < n; i++) y.data()[i] = x.data()[i] > 0.f ? x.data()[i] : 0.f;
+  const ActivationKernels& k = activation_kernels();
+  chunks(x.numel(), [&](int64_t o, int64_t n) { k.relu(x.data() + o, y.data() + o, n); });
   return y;
 }
 
 Tensor relu_backward(const Tensor& dy, const Tensor& x) {
   Tensor dx = Tensor::empty(x.shape());
-  const int64_t n = x.numel();
-#pragma omp parallel for simd
-  for (int64_t i = 0; i < n; i++) dx.data()[i] = x.data()[i] > 0.f ? dy.data()[i] : 0.f;
+  const ActivationKernels& k = activation_kernels();
+  chunks(x.numel(), [&](int64_t o, int64_t n) { k.relu_backward(dy.data() + o, x.data() + o, dx.data() + o, n); });
   return dx;
 }
 
 Tensor gelu(const Tensor& x, GeluApprox approx) {
   Tensor y = Tensor::empty(x.shape());
-  const int64_t n = x.numel();
-  const float* a = x.data();
-  float* o = y.data();
-  if (approx == GeluApprox::tanh) {
-#pragma omp parallel for
-    for (int64_t i = 0; i < n; i++) {
-      double v = a[i];
-      o[i] = static_cast<float>(0.5 * v * (1.0 + std::tanh(kSqrt2Pi * (v + 0.044715 * v * v * v))));
-    }
-  } else {
-#pragma omp parallel for
-    for (int64_t i = 0; i < n; i++) {
-      float v = a[i];
-      o[i] = 0.5f * v * (1.f + std::erf(v * static_cast<float>(kInvSqrt2)));
-    }
-  }
+  const ActivationKernels& k = activation_kernels();
+  const bool t = approx == GeluApprox::tanh;
+  chunks(x.numel(), [&](int64_t o, int64_t n) { k.gelu(x.data() + o, y.data() + o, n, t); });
   return y;
 }
 
 Tensor gelu_backward(const Tensor& dy, const Tensor& x, GeluApprox approx) {
   Tensor dx = Tensor::empty(x.shape());
-  const int64_t n = x.numel();
-  const float* a = x.data();
-  const float* d = dy.data();
-  float* o = dx.data();
-  if (approx == GeluApprox::tanh) {
-#pragma omp parallel for
-    for (int64_t i = 0; i < n; i++) {
-      double v = a[i];
-      double u = kSqrt2Pi * (v + 0.044715 * v * v * v);
-      double t = std::tanh(u);
-      double du = kSqrt2Pi * (1.0 + 3 * 0.044715 * v * v);
-      o[i] = static_cast<float>(d[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du));
-    }
-  } else {
-#pragma omp parallel for
-    for (int64_t i = 0; i < n; i++) {
-      double v = a[i];
-      double cdf = 0.5 * (1.0 + std::erf(v * kInvSqrt2));
-      double pdf = kInvSqrt2Pi * std::exp(-0.5 * v * v);
-      o[i] = static_cast<float>(d[i] * (cdf + v * pdf));
-    }
-  }
+  const ActivationKernels& k = activation_kernels();
+  const bool t = approx == GeluApprox::tanh;
+  chunks(x.numel(), [&](int64_t o, int64_t n) { k.gelu_backward(dy.data() + o, x.data() + o, dx.data() + o, n, t); });
   return dx;
 }
 
 Tensor softmax(const Tensor& x) {
-  const int64_t C = x.dim(-1), R = x.numel() / std::max<int64_t>(C, 1);
+  const int64_t C = x.dim(-1), R = rows_of(x);
   Tensor y = Tensor::empty(x.shape());
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++) {
-    const float* a = x.data() + r * C;
-    float* o = y.data() + r * C;
-    float m = a[0];
-    for (int64_t c = 1; c < C; c++) m = std::max(m, a[c]);
-    double s = 0;
-    for (int64_t c = 0; c < C; c++) s += std::exp(static_cast<double>(a[c] - m));
-    for (int64_t c = 0; c < C; c++) o[c] = static_cast<float>(std::exp(static_cast<double>(a[c] - m)) / s);
-  }
+  const ActivationKernels& k = activation_kernels();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < R; r++) k.softmax_row(x.data() + r * C, y.data() + r * C, C);
   return y;
 }
 
 Tensor softmax_backward(const Tensor& dy, const Tensor& y) {
-  const int64_t C = y.dim(-1), R = y.numel() / std::max<int64_t>(C, 1);
+  const int64_t C = y.dim(-1), R = rows_of(y);
   Tensor dx = Tensor::empty(y.shape());
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++) {
-    const float* p = y.data() + r * C;
-    const float* d = dy.data() + r * C;
-    double dot = 0;
-    for (int64_t c = 0; c < C; c++) dot += static_cast<double>(d[c]) * p[c];
-    for (int64_t c = 0; c < C; c++) dx.data()[r * C + c] = static_cast<float>(p[c] * (d[c] - dot));
-  }
+  const ActivationKernels& k = activation_kernels();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < R; r++) k.softmax_backward_row(dy.data() + r * C, y.data() + r * C, dx.data() + r * C, C);
   return dx;
 }
 

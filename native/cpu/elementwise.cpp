@@ -1,32 +1,50 @@
-// add, mul, scale (b the same shape as a, or 1-D over the last dim) and permute, with their backwards.
+// add, mul, scale (b the same shape as a, or 1-D over the last dim, broadcast over rows) and permute, with
+// their backwards. The maps are the ISA kernels of elementwise_kernels.inc; reductions for db are in double.
+#include <algorithm>
 #include <vector>
 
 #include "cpu_backend.h"
+#include "family_kernels.h"
 
 namespace lk::cpu {
 namespace {
 
-bool is_row(const Tensor& a, const Shape& b) { return b != a.shape(); }
+constexpr int64_t kChunk = 16384;  // elements per OpenMP chunk
 
-Tensor add(const Tensor& a, const Tensor& b) {
+bool is_row(const Shape& a, const Shape& b) { return b != a; }
+
+// y = a (op) b, b same-shape or a row of C broadcast over a's rows; chunks of whole rows in the latter case.
+Tensor binary(const Tensor& a, const Tensor& b, bool is_mul) {
   Tensor y = Tensor::empty(a.shape());
-  const int64_t n = a.numel(), C = b.numel();
-  const bool row = is_row(a, b.shape());
-#pragma omp parallel for simd
-  for (int64_t i = 0; i < n; i++) y.data()[i] = a.data()[i] + b.data()[row ? i % C : i];
+  const ElementwiseKernels& k = elementwise_kernels();
+  const int64_t n = a.numel();
+  const float *ap = a.data(), *bp = b.data();
+  float* yp = y.data();
+  if (!is_row(a.shape(), b.shape())) {
+    auto f = is_mul ? k.mul : k.add;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i += kChunk) f(ap + i, bp + i, yp + i, std::min(kChunk, n - i));
+  } else {
+    const int64_t C = b.numel(), R = C ? n / C : 0, blk = std::max<int64_t>(1, kChunk / std::max<int64_t>(C, 1));
+    auto f = is_mul ? k.mul_row : k.add_row;
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < R; r += blk) f(ap + r * C, bp, yp + r * C, std::min(blk, R - r), C);
+  }
   return y;
 }
 
-// Sum of the rows of dy (N..., C) -> (C), in double.
-Tensor row_sum(const Tensor& dy, const Tensor* mulby = nullptr) {
-  const int64_t C = dy.dim(-1), R = dy.numel() / C;
+// (rows of dy (R, C), optionally times m) summed over rows -> (C), in double, per-thread partial sums.
+Tensor col_sum(const Tensor& dy, const Tensor* m) {
+  const int64_t C = dy.dim(-1), R = C ? dy.numel() / C : 0;
+  const int64_t blk = std::max<int64_t>(1, kChunk / std::max<int64_t>(C, 1));
+  const ElementwiseKernels& k = elementwise_kernels();
   std::vector<double> acc(C, 0.0);
 #pragma omp parallel
   {
     std::vector<double> local(C, 0.0);
-#pragma omp for nowait
-    for (int64_t r = 0; r < R; r++)
-      for (int64_t c = 0; c < C; c++) local[c] += static_cast<double>(dy.data()[r * C + c]) * (mulby ? mulby->data()[r * C + c] : 1.f);
+#pragma omp for schedule(static) nowait
+    for (int64_t r = 0; r < R; r += blk)
+      k.col_sum(dy.data() + r * C, m ? m->data() + r * C : nullptr, local.data(), std::min(blk, R - r), C);
 #pragma omp critical
     for (int64_t c = 0; c < C; c++) acc[c] += local[c];
   }
@@ -35,42 +53,34 @@ Tensor row_sum(const Tensor& dy, const Tensor* mulby = nullptr) {
   return out;
 }
 
+Tensor add(const Tensor& a, const Tensor& b) { return binary(a, b, false); }
+
 BinaryGrads add_backward(const Tensor& dy, const Shape& b_shape) {
-  if (!is_row(dy, b_shape)) return {dy.clone(), dy.clone()};
-  return {dy.clone(), row_sum(dy)};
+  if (!is_row(dy.shape(), b_shape)) return {dy.clone(), dy.clone()};
+  return {dy.clone(), col_sum(dy, nullptr)};
 }
 
-Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor y = Tensor::empty(a.shape());
-  const int64_t n = a.numel(), C = b.numel();
-  const bool row = is_row(a, b.shape());
-#pragma omp parallel for simd
-  for (int64_t i = 0; i < n; i++) y.data()[i] = a.data()[i] * b.data()[row ? i % C : i];
-  return y;
-}
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(a, b, true); }
 
 BinaryGrads mul_backward(const Tensor& dy, const Tensor& a, const Tensor& b) {
-  // (name) calls suppress argument-dependent lookup of lk::mul / lk::scale / lk::permute.
-  BinaryGrads g{(mul)(dy, b), Tensor()};
-  if (!is_row(a, b.shape())) {
-    g.db = (mul)(dy, a);
-  } else {
-    g.db = row_sum(dy, &a);
-  }
+  BinaryGrads g{binary(dy, b, true), Tensor()};
+  g.db = is_row(a.shape(), b.shape()) ? col_sum(dy, &a) : binary(dy, a, true);
   return g;
 }
 
 Tensor scale(const Tensor& x, float s) {
   Tensor y = Tensor::empty(x.shape());
+  const ElementwiseKernels& k = elementwise_kernels();
   const int64_t n = x.numel();
-#pragma omp parallel for simd
-  for (int64_t i = 0; i < n; i++) y.data()[i] = x.data()[i] * s;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i += kChunk) k.scale(x.data() + i, s, y.data() + i, std::min(kChunk, n - i));
   return y;
 }
 
 Tensor scale_backward(const Tensor& dy, float s) { return (scale)(dy, s); }
 
-// y[i_0..i_k] = x[...] with y.shape[d] = x.shape[dims[d]].
+// y[i_0..i_{r-1}] = x[...] with y.shape[d] = x.shape[dims[d]]: one output row (last dim) per iteration,
+// read with the stride of x's dim dims[r-1].
 Tensor permute(const Tensor& x, const std::vector<int>& dims) {
   const int r = x.ndim();
   if (r == 0) return x.clone();
@@ -81,12 +91,11 @@ Tensor permute(const Tensor& x, const std::vector<int>& dims) {
   for (int d = r - 2; d >= 0; d--) xstride[d] = xstride[d + 1] * x.dim(d + 1);
   std::vector<int64_t> src_stride(r);
   for (int d = 0; d < r; d++) src_stride[d] = xstride[dims[d]];
-  const int64_t n = y.numel();
-  const int64_t inner = r ? ys[r - 1] : 1;
+  const int64_t n = y.numel(), inner = ys[r - 1];
   const int64_t outer = inner ? n / inner : 0;
-#pragma omp parallel for
+  const int64_t st = src_stride[r - 1];
+#pragma omp parallel for schedule(static)
   for (int64_t o = 0; o < outer; o++) {
-    // Decompose the outer index into the leading output coordinates.
     int64_t rem = o, src = 0;
     for (int d = r - 2; d >= 0; d--) {
       src += (rem % ys[d]) * src_stride[d];
@@ -94,7 +103,6 @@ Tensor permute(const Tensor& x, const std::vector<int>& dims) {
     }
     const float* xp = x.data() + src;
     float* yp = y.data() + o * inner;
-    const int64_t st = src_stride[r - 1];
     for (int64_t i = 0; i < inner; i++) yp[i] = xp[i * st];
   }
   return y;

@@ -1,266 +1,279 @@
-// Normalisation ops on the CPU: statistics in double, parallel over rows / (n, group).
+// Normalisation ops on the CPU, channels last. Statistics in double (two-pass); OpenMP over rows (layer norm,
+// affine maps) or (n, group) (group norm). The per-row hot loops are the ISA kernels of norm_kernels.inc.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "cpu_backend.h"
+#include "family_kernels.h"
 
 namespace lk::cpu {
 namespace {
 
-int64_t rows_of(const Tensor& x) { return x.numel() / x.dim(-1); }
+int64_t rows_of(const Tensor& x) { return x.dim(-1) ? x.numel() / x.dim(-1) : 0; }
 
-Tensor batch_norm(const Tensor& x, const Tensor& g, const Tensor& b, const Tensor& mean, const Tensor& var, float eps) {
-  const int64_t C = x.dim(-1), R = rows_of(x);
-  std::vector<float> sc(C), sh(C);
-  for (int64_t c = 0; c < C; c++) {
-    double s = g.data()[c] / std::sqrt(static_cast<double>(var.data()[c]) + eps);
-    sc[c] = static_cast<float>(s);
-    sh[c] = static_cast<float>(b.data()[c] - mean.data()[c] * s);
-  }
+// Rows per OpenMP chunk so that a chunk holds ~16k values (small C would otherwise be all overhead).
+int64_t row_block(int64_t C) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(C, 1)); }
+
+// y = (x - sub[c]) * sc[c] + add[c] over rows, in parallel blocks of rows. (Subtracting first keeps
+// x close to sub exact; folding it into the shift would cancel badly when sc is large.)
+Tensor affine(const Tensor& x, const std::vector<float>& sub, const std::vector<float>& sc,
+              const std::vector<float>& add) {
+  const int64_t C = x.dim(-1), R = rows_of(x), blk = row_block(C);
   Tensor y = Tensor::empty(x.shape());
+  const NormKernels& k = norm_kernels();
   const float* xp = x.data();
   float* yp = y.data();
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++)
-    for (int64_t c = 0; c < C; c++) yp[r * C + c] = xp[r * C + c] * sc[c] + sh[c];
+#pragma omp parallel for schedule(static)
+  for (int64_t r0 = 0; r0 < R; r0 += blk)
+    k.affine_rows(xp + r0 * C, sub.data(), sc.data(), add.data(), yp + r0 * C, std::min(blk, R - r0), C);
   return y;
 }
 
-Tensor batch_norm_backward_input(const Tensor& dy, const Tensor& g, const Tensor& var, float eps) {
+// Per-channel sums over all rows, in double: dg += dy * (x - mean[c]) (when x given), db += dy.
+void channel_sums(const Tensor& dy, const Tensor* x, const float* mean, std::vector<double>& dg,
+                  std::vector<double>& db) {
   const int64_t C = dy.dim(-1), R = rows_of(dy);
-  std::vector<float> sc(C);
-  for (int64_t c = 0; c < C; c++) sc[c] = static_cast<float>(g.data()[c] / std::sqrt(static_cast<double>(var.data()[c]) + eps));
-  Tensor dx = Tensor::empty(dy.shape());
-  const float* d = dy.data();
-  float* o = dx.data();
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++)
-    for (int64_t c = 0; c < C; c++) o[r * C + c] = d[r * C + c] * sc[c];
-  return dx;
-}
-
-NormGrads batch_norm_backward_params(const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& var, float eps) {
-  const int64_t C = x.dim(-1), R = rows_of(x);
-  std::vector<double> dg(C, 0.0), db(C, 0.0);
+  dg.assign(C, 0.0);
+  db.assign(C, 0.0);
 #pragma omp parallel
   {
     std::vector<double> lg(C, 0.0), lb(C, 0.0);
-#pragma omp for nowait
-    for (int64_t r = 0; r < R; r++)
+#pragma omp for schedule(static) nowait
+    for (int64_t r = 0; r < R; r++) {
+      const float* d = dy.data() + r * C;
+      const float* xr = x ? x->data() + r * C : nullptr;
       for (int64_t c = 0; c < C; c++) {
-        double d = dy.data()[r * C + c];
-        lg[c] += d * (x.data()[r * C + c] - mean.data()[c]);
-        lb[c] += d;
+        lb[c] += d[c];
+        if (xr) lg[c] += static_cast<double>(d[c]) * (static_cast<double>(xr[c]) - mean[c]);
       }
+    }
 #pragma omp critical
     for (int64_t c = 0; c < C; c++) {
       dg[c] += lg[c];
       db[c] += lb[c];
     }
   }
+}
+
+NormGrads to_grads(const std::vector<double>& dg, const std::vector<double>& db) {
+  const int64_t C = static_cast<int64_t>(dg.size());
   NormGrads out{Tensor::empty({C}), Tensor::empty({C})};
   for (int64_t c = 0; c < C; c++) {
-    out.dgamma.data()[c] = static_cast<float>(dg[c] / std::sqrt(static_cast<double>(var.data()[c]) + eps));
+    out.dgamma.data()[c] = static_cast<float>(dg[c]);
     out.dbeta.data()[c] = static_cast<float>(db[c]);
   }
   return out;
 }
 
-// Layer norm over the last dim: per row mean and biased variance.
-void row_stats(const float* x, int64_t C, double& mean, double& rstd, float eps) {
-  double s = 0;
-  for (int64_t c = 0; c < C; c++) s += x[c];
-  mean = s / C;
-  double v = 0;
-  for (int64_t c = 0; c < C; c++) v += (x[c] - mean) * (x[c] - mean);
-  rstd = 1.0 / std::sqrt(v / C + eps);
+// ---- batch norm (inference): y = (x - mean) / sqrt(var + eps) * gamma + beta ----
+
+std::vector<double> bn_rstd(const Tensor& var, float eps) {
+  std::vector<double> r(var.numel());
+  for (size_t c = 0; c < r.size(); c++) r[c] = 1.0 / std::sqrt(static_cast<double>(var.data()[c]) + eps);
+  return r;
 }
+
+Tensor batch_norm(const Tensor& x, const Tensor& g, const Tensor& b, const Tensor& mean, const Tensor& var, float eps) {
+  const int64_t C = x.dim(-1);
+  std::vector<double> rs = bn_rstd(var, eps);
+  std::vector<float> sc(C);
+  for (int64_t c = 0; c < C; c++) sc[c] = static_cast<float>(g.data()[c] * rs[c]);
+  return affine(x, std::vector<float>(mean.data(), mean.data() + C), sc, std::vector<float>(b.data(), b.data() + C));
+}
+
+Tensor batch_norm_backward_input(const Tensor& dy, const Tensor& g, const Tensor& var, float eps) {
+  const int64_t C = dy.dim(-1);
+  std::vector<double> rs = bn_rstd(var, eps);
+  std::vector<float> sc(C), zero(C, 0.f);
+  for (int64_t c = 0; c < C; c++) sc[c] = static_cast<float>(g.data()[c] * rs[c]);
+  return affine(dy, zero, sc, zero);
+}
+
+NormGrads batch_norm_backward_params(const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& var,
+                                     float eps) {
+  std::vector<double> rs = bn_rstd(var, eps), dg, db;
+  channel_sums(dy, &x, mean.data(), dg, db);
+  for (size_t c = 0; c < dg.size(); c++) dg[c] *= rs[c];
+  return to_grads(dg, db);
+}
+
+// ---- layer norm over the last dim ----
 
 Tensor layer_norm(const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
   const int64_t C = x.dim(-1), R = rows_of(x);
   Tensor y = Tensor::empty(x.shape());
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++) {
-    const float* xr = x.data() + r * C;
-    float* yr = y.data() + r * C;
-    double m, rs;
-    row_stats(xr, C, m, rs, eps);
-    for (int64_t c = 0; c < C; c++) yr[c] = static_cast<float>((xr[c] - m) * rs * g.data()[c] + b.data()[c]);
-  }
+  const NormKernels& k = norm_kernels();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < R; r++) k.ln_row(x.data() + r * C, g.data(), b.data(), y.data() + r * C, C, eps);
   return y;
 }
 
 Tensor layer_norm_backward_input(const Tensor& dy, const Tensor& x, const Tensor& g, float eps) {
   const int64_t C = x.dim(-1), R = rows_of(x);
   Tensor dx = Tensor::empty(x.shape());
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++) {
-    const float* xr = x.data() + r * C;
-    const float* dr = dy.data() + r * C;
-    float* o = dx.data() + r * C;
-    double m, rs;
-    row_stats(xr, C, m, rs, eps);
-    // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gamma
-    double s1 = 0, s2 = 0;
-    for (int64_t c = 0; c < C; c++) {
-      double dxh = static_cast<double>(dr[c]) * g.data()[c];
-      double xh = (xr[c] - m) * rs;
-      s1 += dxh;
-      s2 += dxh * xh;
-    }
-    s1 /= C;
-    s2 /= C;
-    for (int64_t c = 0; c < C; c++) {
-      double dxh = static_cast<double>(dr[c]) * g.data()[c];
-      double xh = (xr[c] - m) * rs;
-      o[c] = static_cast<float>(rs * (dxh - s1 - xh * s2));
-    }
-  }
+  const NormKernels& k = norm_kernels();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < R; r++)
+    k.ln_backward_row(dy.data() + r * C, x.data() + r * C, g.data(), dx.data() + r * C, C, eps);
   return dx;
 }
 
 NormGrads layer_norm_backward_params(const Tensor& dy, const Tensor& x, float eps) {
   const int64_t C = x.dim(-1), R = rows_of(x);
   std::vector<double> dg(C, 0.0), db(C, 0.0);
+  const NormKernels& k = norm_kernels();
 #pragma omp parallel
   {
     std::vector<double> lg(C, 0.0), lb(C, 0.0);
-#pragma omp for nowait
-    for (int64_t r = 0; r < R; r++) {
-      const float* xr = x.data() + r * C;
-      double m, rs;
-      row_stats(xr, C, m, rs, eps);
-      for (int64_t c = 0; c < C; c++) {
-        double d = dy.data()[r * C + c];
-        lg[c] += d * (xr[c] - m) * rs;
-        lb[c] += d;
-      }
-    }
+#pragma omp for schedule(static) nowait
+    for (int64_t r = 0; r < R; r++) k.ln_params_row(dy.data() + r * C, x.data() + r * C, lg.data(), lb.data(), C, eps);
 #pragma omp critical
     for (int64_t c = 0; c < C; c++) {
       dg[c] += lg[c];
       db[c] += lb[c];
     }
   }
-  NormGrads out{Tensor::empty({C}), Tensor::empty({C})};
-  for (int64_t c = 0; c < C; c++) {
-    out.dgamma.data()[c] = static_cast<float>(dg[c]);
-    out.dbeta.data()[c] = static_cast<float>(db[c]);
-  }
-  return out;
+  return to_grads(dg, db);
 }
 
-// Group norm: statistics per (n, group) over H, W and the group's channels.
+// ---- group norm: x (N, H, W, C); statistics per (n, group) over H, W and the group's C/G channels ----
+
 struct GroupGeom {
   int64_t N, P, C, G, cg;
+  int64_t at(int64_t n, int64_t p, int64_t ch) const { return (n * P + p) * C + ch; }
 };
-GroupGeom geom(const Tensor& x, int groups) {
-  return {x.dim(0), x.dim(1) * x.dim(2), x.dim(3), groups, x.dim(3) / groups};
-}
+GroupGeom geom(const Tensor& x, int groups) { return {x.dim(0), x.dim(1) * x.dim(2), x.dim(3), groups, x.dim(3) / groups}; }
 
-void group_stats(const float* x, const GroupGeom& q, int64_t n, int64_t grp, double& mean, double& rstd, float eps) {
-  double s = 0;
-  for (int64_t p = 0; p < q.P; p++)
-    for (int64_t c = 0; c < q.cg; c++) s += x[(n * q.P + p) * q.C + grp * q.cg + c];
+// mean and 1/sqrt(var + eps) of every (n, group), two-pass in double; index n * G + grp.
+void group_stats(const float* x, const GroupGeom& q, float eps, std::vector<double>& mean, std::vector<double>& rstd) {
+  mean.resize(q.N * q.G);
+  rstd.resize(q.N * q.G);
   const double cnt = static_cast<double>(q.P * q.cg);
-  mean = s / cnt;
-  double v = 0;
-  for (int64_t p = 0; p < q.P; p++)
-    for (int64_t c = 0; c < q.cg; c++) {
-      double d = x[(n * q.P + p) * q.C + grp * q.cg + c] - mean;
-      v += d * d;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t n = 0; n < q.N; n++)
+    for (int64_t grp = 0; grp < q.G; grp++) {
+      const int64_t c0 = grp * q.cg;
+      double s = 0;
+      for (int64_t p = 0; p < q.P; p++) {
+        const float* xp = x + q.at(n, p, c0);
+        for (int64_t c = 0; c < q.cg; c++) s += xp[c];
+      }
+      const double m = s / cnt;
+      double v = 0;
+      for (int64_t p = 0; p < q.P; p++) {
+        const float* xp = x + q.at(n, p, c0);
+        for (int64_t c = 0; c < q.cg; c++) v += (xp[c] - m) * (xp[c] - m);
+      }
+      mean[n * q.G + grp] = m;
+      rstd[n * q.G + grp] = 1.0 / std::sqrt(v / cnt + eps);
     }
-  rstd = 1.0 / std::sqrt(v / cnt + eps);
 }
 
 Tensor group_norm(const Tensor& x, int groups, const Tensor& g, const Tensor& b, float eps) {
-  GroupGeom q = geom(x, groups);
+  const GroupGeom q = geom(x, groups);
+  std::vector<double> mean, rstd;
+  group_stats(x.data(), q, eps, mean, rstd);
   Tensor y = Tensor::empty(x.shape());
-#pragma omp parallel for collapse(2)
-  for (int64_t n = 0; n < q.N; n++)
-    for (int64_t grp = 0; grp < q.G; grp++) {
-      double m, rs;
-      group_stats(x.data(), q, n, grp, m, rs, eps);
-      for (int64_t p = 0; p < q.P; p++)
-        for (int64_t c = 0; c < q.cg; c++) {
-          int64_t ch = grp * q.cg + c, i = (n * q.P + p) * q.C + ch;
-          y.data()[i] = static_cast<float>((x.data()[i] - m) * rs * g.data()[ch] + b.data()[ch]);
-        }
+  // Per image: y = (x - mean) * sc[c] + beta[c] with sc = gamma * rstd (group of c), in double, so a group
+  // with a tiny variance (large rstd) loses nothing to cancellation.
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < q.N; n++) {
+    std::vector<double> sc(q.C), mu(q.C);
+    for (int64_t c = 0; c < q.C; c++) {
+      const int64_t j = n * q.G + c / q.cg;
+      sc[c] = g.data()[c] * rstd[j];
+      mu[c] = mean[j];
     }
+    for (int64_t p = 0; p < q.P; p++) {
+      const float* xp = x.data() + q.at(n, p, 0);
+      float* yp = y.data() + q.at(n, p, 0);
+      for (int64_t c = 0; c < q.C; c++) yp[c] = static_cast<float>((xp[c] - mu[c]) * sc[c] + b.data()[c]);
+    }
+  }
   return y;
 }
 
+// dx = rstd * (dxh - mean(dxh) - xhat * mean(dxh * xhat)) over each (n, group), dxh = dy * gamma.
 Tensor group_norm_backward_input(const Tensor& dy, const Tensor& x, int groups, const Tensor& g, float eps) {
-  GroupGeom q = geom(x, groups);
+  const GroupGeom q = geom(x, groups);
+  std::vector<double> mean, rstd;
+  group_stats(x.data(), q, eps, mean, rstd);
   Tensor dx = Tensor::empty(x.shape());
   const double cnt = static_cast<double>(q.P * q.cg);
-#pragma omp parallel for collapse(2)
+  const float *xd = x.data(), *dd = dy.data(), *gd = g.data();
+  float* od = dx.data();
+#pragma omp parallel for collapse(2) schedule(static)
   for (int64_t n = 0; n < q.N; n++)
     for (int64_t grp = 0; grp < q.G; grp++) {
-      double m, rs;
-      group_stats(x.data(), q, n, grp, m, rs, eps);
+      const double m = mean[n * q.G + grp], rs = rstd[n * q.G + grp];
+      const int64_t c0 = grp * q.cg;
       double s1 = 0, s2 = 0;
-      for (int64_t p = 0; p < q.P; p++)
+      for (int64_t p = 0; p < q.P; p++) {
+        const int64_t i = q.at(n, p, c0);
         for (int64_t c = 0; c < q.cg; c++) {
-          int64_t ch = grp * q.cg + c, i = (n * q.P + p) * q.C + ch;
-          double dxh = static_cast<double>(dy.data()[i]) * g.data()[ch];
+          const double dxh = static_cast<double>(dd[i + c]) * gd[c0 + c];
           s1 += dxh;
-          s2 += dxh * (x.data()[i] - m) * rs;
+          s2 += dxh * (xd[i + c] - m) * rs;
         }
+      }
       s1 /= cnt;
       s2 /= cnt;
-      for (int64_t p = 0; p < q.P; p++)
+      for (int64_t p = 0; p < q.P; p++) {
+        const int64_t i = q.at(n, p, c0);
         for (int64_t c = 0; c < q.cg; c++) {
-          int64_t ch = grp * q.cg + c, i = (n * q.P + p) * q.C + ch;
-          double dxh = static_cast<double>(dy.data()[i]) * g.data()[ch];
-          dx.data()[i] = static_cast<float>(rs * (dxh - s1 - (x.data()[i] - m) * rs * s2));
+          const double dxh = static_cast<double>(dd[i + c]) * gd[c0 + c];
+          od[i + c] = static_cast<float>(rs * (dxh - s1 - (xd[i + c] - m) * rs * s2));
         }
+      }
     }
   return dx;
 }
 
 NormGrads group_norm_backward_params(const Tensor& dy, const Tensor& x, int groups, float eps) {
-  GroupGeom q = geom(x, groups);
+  const GroupGeom q = geom(x, groups);
+  std::vector<double> mean, rstd;
+  group_stats(x.data(), q, eps, mean, rstd);
   std::vector<double> dg(q.C, 0.0), db(q.C, 0.0);
-  for (int64_t n = 0; n < q.N; n++) {
-    std::vector<double> m(q.G), rs(q.G);
-#pragma omp parallel for
-    for (int64_t grp = 0; grp < q.G; grp++) group_stats(x.data(), q, n, grp, m[grp], rs[grp], eps);
-#pragma omp parallel for
-    for (int64_t ch = 0; ch < q.C; ch++) {
-      int64_t grp = ch / q.cg;
-      for (int64_t p = 0; p < q.P; p++) {
-        int64_t i = (n * q.P + p) * q.C + ch;
-        double d = dy.data()[i];
-        dg[ch] += d * (x.data()[i] - m[grp]) * rs[grp];
-        db[ch] += d;
+  const float *xd = x.data(), *dd = dy.data();
+  const int64_t rows = q.N * q.P;
+#pragma omp parallel
+  {
+    std::vector<double> lg(q.C, 0.0), lb(q.C, 0.0);
+#pragma omp for schedule(static) nowait
+    for (int64_t r = 0; r < rows; r++) {
+      const int64_t n = r / q.P;
+      const float* xr = xd + r * q.C;
+      const float* d = dd + r * q.C;
+      for (int64_t c = 0; c < q.C; c++) {
+        const int64_t j = n * q.G + c / q.cg;
+        lg[c] += static_cast<double>(d[c]) * (xr[c] - mean[j]) * rstd[j];
+        lb[c] += d[c];
       }
     }
+#pragma omp critical
+    for (int64_t c = 0; c < q.C; c++) {
+      dg[c] += lg[c];
+      db[c] += lb[c];
+    }
   }
-  NormGrads out{Tensor::empty({q.C}), Tensor::empty({q.C})};
-  for (int64_t c = 0; c < q.C; c++) {
-    out.dgamma.data()[c] = static_cast<float>(dg[c]);
-    out.dbeta.data()[c] = static_cast<float>(db[c]);
-  }
-  return out;
+  return to_grads(dg, db);
 }
 
+// ---- pixel normalisation: y = (x - mean[c]) / std[c] ----
+
 Tensor pixel_normalize(const Tensor& x, const std::vector<float>& mean, const std::vector<float>& std) {
-  const int64_t C = x.dim(-1), R = rows_of(x);
-  Tensor y = Tensor::empty(x.shape());
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++)
-    for (int64_t c = 0; c < C; c++) y.data()[r * C + c] = (x.data()[r * C + c] - mean[c]) / std[c];
-  return y;
+  const size_t C = mean.size();
+  std::vector<float> sc(C), zero(C, 0.f);
+  for (size_t c = 0; c < C; c++) sc[c] = static_cast<float>(1.0 / std[c]);
+  return affine(x, mean, sc, zero);
 }
 
 Tensor pixel_normalize_backward(const Tensor& dy, const std::vector<float>& std) {
-  const int64_t C = dy.dim(-1), R = rows_of(dy);
-  Tensor dx = Tensor::empty(dy.shape());
-#pragma omp parallel for
-  for (int64_t r = 0; r < R; r++)
-    for (int64_t c = 0; c < C; c++) dx.data()[r * C + c] = dy.data()[r * C + c] / std[c];
-  return dx;
+  const size_t C = std.size();
+  std::vector<float> sc(C), zero(C, 0.f);
+  for (size_t c = 0; c < C; c++) sc[c] = static_cast<float>(1.0 / std[c]);
+  return affine(dy, zero, sc, zero);
 }
 
 }  // namespace

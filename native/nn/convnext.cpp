@@ -1,7 +1,8 @@
-// ConvNeXt (REFERENCE.md §1.2) with timm's key names and any depthwise kernel size.
+// ConvNeXt (REFERENCE.md §1.2) with timm's key names and any odd depthwise kernel size.
 // Config: depths[4], dims[4], kernel_size (or kernel_sizes[4]), num_classes (0 = no head).
-// Odd kernels pad k//2 on each side; even kernels pad (k-1)/2 before and k/2 after, so every block keeps its
-// map size ('same' padding) and the residual add is defined.
+// The depthwise conv pads (k-1)//2 on each side, as timm does (k//2 for odd k: k=13 pads 6). Even kernels are
+// refused: with that padding a block would shrink its map by one pixel and the residual add is undefined (timm's
+// convnext_tiny(kernel_sizes=4) fails the same way at the add), and no checkpoint with an even kernel exists.
 #include "families.h"
 #include "layers.h"
 
@@ -17,8 +18,13 @@ class ConvNeXt : public Model {
     int k = cfg.i("kernel_size", 7);
     kernels_ = cfg.ints("kernel_sizes", {k, k, k, k});
     if (kernels_.size() != 4) throw ArgError("convnext: expected kernel_sizes for 4 stages");
-    for (int kk : kernels_)
+    for (int kk : kernels_) {
       if (kk < 1 || kk > 63) throw ArgError("convnext: kernel size " + std::to_string(kk) + " out of range 1..63");
+      if (kk % 2 == 0)
+        throw ArgError("convnext: kernel size " + std::to_string(kk) +
+                       " is even: timm pads (k-1)//2 on both sides, so the block would change the map size and "
+                       "the residual add fails (as it does in timm); use an odd kernel size");
+    }
     classes_ = cfg.i("num_classes", 1000);
     const int64_t c0 = dims_[0];
     add_param("stem.0.weight", {c0, 3, 4, 4});
@@ -81,8 +87,7 @@ class ConvNeXt : public Model {
       }
       Conv2dArgs dw;
       const int k = kernels_[s];
-      dw.pad_t = dw.pad_l = (k - 1) / 2;
-      dw.pad_b = dw.pad_r = k / 2;
+      dw.pad_t = dw.pad_l = dw.pad_b = dw.pad_r = (k - 1) / 2;
       dw.groups = dims_[s];
       for (int b = 0; b < depths_[s]; b++, bi++) {
         const std::string pre = blocks_[bi];

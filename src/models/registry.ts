@@ -50,7 +50,7 @@ const convnext = (size: string, depths: number[], dims: number[]): ModelEntry =>
   preprocess: { inputSize: 224, cropPct: 0.875, interpolation: 'bicubic', ...IMAGENET },
   numClasses: 1000,
   weights: `timm convnext_${size}.fb_in22k_ft_in1k (or the official .pth: keys are remapped)`,
-  options: { kernelSize: { describe: 'depthwise kernel size (any odd or even size, e.g. 3, 7, 13, 31, 51)', configKey: 'kernel_size' } },
+  options: { kernelSize: { describe: 'depthwise kernel size (odd: 3, 7, 13, 31, 51, ...)', configKey: 'kernel_size' } },
 });
 
 const vit = (size: 'small' | 'base' | 'large', dim: number, depth: number, heads: number): ModelEntry => ({

@@ -1,39 +1,62 @@
-# PyTorch float64 references (autograd) for the norms, activations, pooling, attention and cross-entropy.
-import numpy as np
+# PyTorch references (float64, autograd) for the norm, activation, elementwise, pooling, attention and loss
+# ops, driven by cases.json: a list of {id, op, inputs: [array names], attrs, dy?: name, wrt?: [input indices]}.
+# Arrays are channels-last as the engine has them; NCHW ops (group norm, pools, pad) get permuted views.
+# Writes out_<id>_y (and out_<id>_y1 for attention's probs) and out_<id>_d<i> = dL/dinput_i for L = <y, dy>.
+
 import torch
 import torch.nn.functional as F
 
-from npyio import load, save
+from npyio import cases, load, save
 
-t = lambda n, grad=True: torch.tensor(load(n), dtype=torch.float64, requires_grad=grad)
-x, g, b = t("x"), t("g"), t("b")
-dy = t("dy", False)
+torch.set_grad_enabled(True)
 nchw = lambda a: a.permute(0, 3, 1, 2)
 nhwc = lambda a: a.permute(0, 2, 3, 1)
 
 
-def out(name, y, wrt=(), seed=None):
-    save(name, y.detach().numpy())
-    if wrt:
-        grads = torch.autograd.grad(y, wrt, dy if seed is None else seed, retain_graph=True)
-        for suffix, gr in zip(["dx", "dg", "db"], grads):
-            save(f"{name}_{suffix}", gr.numpy())
+def pool_args(a):
+    # PyTorch pools take symmetric padding: the cases only use pad_t == pad_b, pad_l == pad_r.
+    assert a["pad_t"] == a["pad_b"] and a["pad_l"] == a["pad_r"], "PyTorch pools need symmetric padding"
+    return dict(kernel_size=(a["kernel_h"], a["kernel_w"]), stride=(a["stride_h"], a["stride_w"]),
+                padding=(a["pad_t"], a["pad_l"]))
 
 
-out("ln", F.layer_norm(x, (12,), g, b, 1e-6), (x, g, b))
-out("gn", nhwc(F.group_norm(nchw(x), 3, g, b, 1e-5)), (x,))
-out("gelu", F.gelu(x), (x,))
-out("gelu_tanh", F.gelu(x, approximate="tanh"))
-out("softmax", F.softmax(x, -1), (x,))
-out("maxpool", nhwc(F.max_pool2d(nchw(x), 3, 2, 1)))
-out("avgpool", nhwc(F.avg_pool2d(nchw(x), 3, 2, 1)))
-q, k, v = t("q"), t("k"), t("v")
-dq = t("dq", False)
-att = torch.softmax(q @ k.transpose(-1, -2) / np.sqrt(8), -1) @ v
-save("att", att.detach().numpy())
-for name, gr in zip(["att_dq", "att_dk", "att_dv"], torch.autograd.grad(att, (q, k, v), dq)):
-    save(name, gr.numpy())
-logits = t("logits")
-ce = F.cross_entropy(logits, torch.tensor([1, 0, 9, 4]), reduction="none")
-save("ce", ce.detach().numpy())
-save("ce_dx", torch.autograd.grad(ce.sum(), logits)[0].numpy())
+def attention(q, k, v, a):
+    scale = a["scale"]
+    probs = torch.softmax(q @ k.transpose(-1, -2) * scale, -1)
+    out = F.scaled_dot_product_attention(q, k, v, scale=scale)
+    return out, probs
+
+
+OPS = {
+    "batch_norm": lambda x, g, b, m, v, a: F.batch_norm(x.movedim(-1, 1), m, v, g, b, training=False,
+                                                        eps=a["eps"]).movedim(1, -1),
+    "layer_norm": lambda x, g, b, a: F.layer_norm(x, (x.shape[-1],), g, b, a["eps"]),
+    "group_norm": lambda x, g, b, a: nhwc(F.group_norm(nchw(x), a["groups"], g, b, a["eps"])),
+    "pixel_normalize": lambda x, a: (x - torch.tensor(a["mean"], dtype=x.dtype)) / torch.tensor(a["std"], dtype=x.dtype),
+    "relu": lambda x, a: F.relu(x),
+    "gelu": lambda x, a: F.gelu(x, approximate=a.get("approx", "none")),
+    "softmax": lambda x, a: F.softmax(x, -1),
+    "add": lambda x, y, a: x + y,
+    "mul": lambda x, y, a: x * y,
+    "permute": lambda x, a: x.permute(*a["dims"]),
+    "avg_pool2d": lambda x, a: nhwc(F.avg_pool2d(nchw(x), count_include_pad=a.get("count_include_pad", True),
+                                                 **pool_args(a))),
+    "max_pool2d": lambda x, a: nhwc(F.max_pool2d(nchw(x), **pool_args(a))),
+    "global_avg_pool": lambda x, a: x.mean(dim=(1, 2)),
+    "pad2d": lambda x, a: nhwc(F.pad(nchw(x), (a["pad_l"], a["pad_r"], a["pad_t"], a["pad_b"]), value=a.get("value", 0.0))),
+    "attention": lambda q, k, v, a: attention(q, k, v, a),
+    "cross_entropy": lambda x, a: F.cross_entropy(x, torch.tensor(a["labels"]), reduction="none"),
+}
+
+for c in cases():
+    wrt = c.get("wrt", list(range(len(c["inputs"])))) if c.get("dy") else []
+    xs = [torch.tensor(load(n), dtype=torch.float64, requires_grad=i in wrt) for i, n in enumerate(c["inputs"])]
+    ys = OPS[c["op"]](*xs, c.get("attrs", {}))
+    ys = ys if isinstance(ys, tuple) else (ys,)
+    for i, y in enumerate(ys):
+        save(f"{c['id']}_y" + (str(i) if i else ""), y.detach().numpy())
+    if c.get("dy"):
+        dy = torch.tensor(load(c["dy"]), dtype=torch.float64)
+        grads = torch.autograd.grad(ys[0], [xs[i] for i in wrt], dy)
+        for i, g in zip(wrt, grads):
+            save(f"{c['id']}_d{i}", g.numpy())

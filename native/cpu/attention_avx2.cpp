@@ -1,0 +1,8 @@
+// AVX2 build (CMake adds -mavx2 -mfma by file name) of the attention kernels in attention_kernels.inc; see family_kernels.h.
+#define LK_KERNEL_VARIANT
+#include "family_kernels.h"
+
+namespace lk::cpu::avx2 {
+#include "vec_math.inc"
+#include "attention_kernels.inc"
+}  // namespace lk::cpu::avx2

@@ -1,0 +1,7 @@
+// AVX2 build (CMake adds -mavx2 -mfma by file name) of the elementwise kernels in elementwise_kernels.inc; see family_kernels.h.
+#define LK_KERNEL_VARIANT
+#include "family_kernels.h"
+
+namespace lk::cpu::avx2 {
+#include "elementwise_kernels.inc"
+}  // namespace lk::cpu::avx2

@@ -1,0 +1,7 @@
+// Baseline build (no ISA flags: SSE2 at most), the path for CPUs without AVX2 and LKR_ISA=scalar of the elementwise kernels in elementwise_kernels.inc; see family_kernels.h.
+#define LK_KERNEL_VARIANT
+#include "family_kernels.h"
+
+namespace lk::cpu::scalar {
+#include "elementwise_kernels.inc"
+}  // namespace lk::cpu::scalar
