@@ -21,7 +21,7 @@ export interface AnalysesBenchOptions {
   size?: number;
   /** Timed repetitions per analysis (the median is reported). */
   reps?: number;
-  /** Untimed runs first (default 1). */
+  /** Untimed plain forwards of the model first (default 1); then a timed one is the `forward` reference row. */
   warmup?: number;
   analyses?: readonly BenchAnalysis[];
   onRow?: (row: AnalysesBenchRow) => void;
@@ -113,13 +113,28 @@ export async function benchAnalyses(opts: AnalysesBenchOptions = {}): Promise<An
   };
 
   const rows: AnalysesBenchRow[] = [];
+  // The reference: a plain forward of the batch (what every setting of a per-batch analysis costs at least).
+  for (let i = 0; i < warmup; i++) await model.forward(x);
+  if (dino) await dino.forward(x, { recordAttention: true });
+  {
+    const ts: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await model.forward(x);
+      ts.push((performance.now() - t0) / 1000);
+    }
+    ts.sort((p, q) => p - q);
+    const s = ts[Math.floor(ts.length / 2)];
+    const row: AnalysesBenchRow = { analysis: 'forward (reference)', settings: 'one plain forward of the batch', model: name, batch, size, engine_calls: 1, seconds_per_batch: s, images_per_second: batch / s, engine_share: 1, skipped: null };
+    rows.push(row);
+    opts.onRow?.(row);
+  }
   for (const a of which) {
     const job = jobs[a];
     const row: AnalysesBenchRow = { analysis: a, settings: job.settings, model: name, batch, size, engine_calls: 0, seconds_per_batch: Number.NaN, images_per_second: Number.NaN, engine_share: Number.NaN, skipped: null };
     if (!job.run) {
       row.skipped = dinoError ?? 'not available';
     } else {
-      for (let i = 0; i < warmup; i++) await job.run();
       const times: { s: number; calls: number; engine: number }[] = [];
       for (let i = 0; i < reps; i++) {
         meter.calls = 0;

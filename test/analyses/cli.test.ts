@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import sharp from 'sharp';
-import t from 'tap';
+import t, { type Test } from 'tap';
 
 import { randomParams } from '../../src/bench/model.js';
 import { imageFolder } from '../../src/data/layouts.js';
@@ -44,7 +44,7 @@ async function analyze(analysis: string, extra: string[]) {
   return { out, printed, saved };
 }
 
-async function checkOutputs(t: Tap.Test, out: string, results: { rows: Record<string, unknown>[] }) {
+async function checkOutputs(t: Test, out: string, results: { rows: Record<string, unknown>[] }) {
   const files = readdirSync(out);
   t.ok(files.includes('results.json'), 'results.json');
   const csv = readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
@@ -58,11 +58,6 @@ async function checkOutputs(t: Tap.Test, out: string, results: { rows: Record<st
     const meta = await sharp(png).metadata();
     t.ok(meta.format === 'png' && (meta.width ?? 0) > 100, 'a real PNG');
   }
-}
-
-type Tap = typeof t;
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1] & ((t: never) => unknown)>[0];
 }
 
 t.test('occlusion', async (t) => {
@@ -140,7 +135,7 @@ t.test('lkrobust report over the analysis folders', async (t) => {
 });
 
 t.test('a per-batch analysis killed with SIGKILL resumes to the same results', async (t) => {
-  const args = (out: string) => [CLI, 'analyze', 'frequency', '--model', 'lkr_demo_convnext', '--weights', fx.weights, '--data', data, '--batch', '1', '--bands', '0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9', '--out', out, '--json'];
+  const args = (out: string) => [CLI, 'analyze', 'frequency', '--model', 'lkr_demo_convnext', '--weights', fx.weights, '--data', data, '--batch', '1', '--bands', '0,0.2,0.4,0.6,0.8', '--out', out, '--json'];
   const whole = path.join(fx.root, 'kill', 'whole');
   const killed = path.join(fx.root, 'kill', 'resumed');
   await run('node', args(whole), { maxBuffer: 64 << 20 });

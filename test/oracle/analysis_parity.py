@@ -1,5 +1,4 @@
-# The analyses' oracle: a timm model (or, with "replknet": <config name>, the project's PyTorch RepLKNet
-# reference) with seeded random weights (saved as w.safetensors for our engine), and in
+# The analyses' oracle: a timm model with seeded random weights (saved as w.safetensors for our engine), and in
 # float64 whatever the case asks for:
 #   lesion:    logits with the listed modules replaced by identity (a forward hook returning the module's input;
 #              "zero:<module>" zeroes that module's output instead)
@@ -13,11 +12,10 @@
 #              class-token row over the patches, every head: (N, heads, T-1); and for `lambdas`, the released
 #              DINO mask of head `head` (sort, normalise, cumsum > 1 - lambda, unsort): (N, T-1) of 0/1
 # Input x is NHWC in [0, 1]; the model sees (x - mean) / std in NCHW.
-import copy
 import os
-import sys
 
 import numpy as np
+import timm
 import torch
 from safetensors.torch import save_file
 
@@ -25,37 +23,27 @@ from npyio import cases, folder, load, save
 
 c = cases()
 torch.manual_seed(c.get("seed", 0))
-if "replknet" in c:
-    # RepLKNet is not in timm: the project's independent PyTorch reference (scripts/replknet_reference.py), same
-    # state-dict keys as the official code, with its own random weights and BN statistics.
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-    import replknet_reference as R  # noqa: E402
-
-    model = R.randomize(R.build(c["replknet"]), c.get("seed", 0)).eval()
-else:
-    import timm
-
-    model = timm.create_model(c["timm"], pretrained=False, **c.get("kwargs", {})).eval()
-    gain = c.get("qkv_gain", 1.0)
-    with torch.no_grad():
-        for n, p in list(model.named_parameters()) + list(model.named_buffers()):
-            leaf = n.split(".")[-1]
-            if leaf == "num_batches_tracked":
-                continue
-            if leaf == "running_var":
-                p.uniform_(0.5, 1.5)
-            elif leaf == "running_mean" or leaf == "bias":
-                p.uniform_(-0.1, 0.1)
-            elif leaf == "gamma":
-                p.uniform_(0.5, 1.0)
-            elif leaf in ("cls_token", "pos_embed"):
-                p.normal_(0.0, 0.5)
-            elif p.dim() == 1:
-                p.uniform_(0.8, 1.2)
-            else:
-                fan_in = int(np.prod(p.shape[1:]))
-                bound = float(np.sqrt(3.0 / fan_in)) * (gain if ".qkv." in n else 1.0)
-                p.uniform_(-bound, bound)
+model = timm.create_model(c["timm"], pretrained=False, **c.get("kwargs", {})).eval()
+gain = c.get("qkv_gain", 1.0)
+with torch.no_grad():
+    for n, p in list(model.named_parameters()) + list(model.named_buffers()):
+        leaf = n.split(".")[-1]
+        if leaf == "num_batches_tracked":
+            continue
+        if leaf == "running_var":
+            p.uniform_(0.5, 1.5)
+        elif leaf == "running_mean" or leaf == "bias":
+            p.uniform_(-0.1, 0.1)
+        elif leaf == "gamma":
+            p.uniform_(0.5, 1.0)
+        elif leaf in ("cls_token", "pos_embed"):
+            p.normal_(0.0, 0.5)
+        elif p.dim() == 1:
+            p.uniform_(0.8, 1.2)
+        else:
+            fan_in = int(np.prod(p.shape[1:]))
+            bound = float(np.sqrt(3.0 / fan_in)) * (gain if ".qkv." in n else 1.0)
+            p.uniform_(-bound, bound)
 sd = {k: v.contiguous() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
 save_file(sd, os.path.join(folder(), "w.safetensors"))
 
@@ -74,10 +62,23 @@ def zero_hook(module, inputs, output):
     return torch.zeros_like(output)
 
 
-def variance_hooks():
-    """Hooks keeping the outputs (or inputs) of the modules named in c["variance"]; returns (outs, handles)."""
-    outs, handles = {}, []
-    for rec, mod in c.get("variance", []):
+# A name "zero:<module>" zeroes that module's output instead (a residual branch removed, the shortcut kept, for
+# blocks whose shortcut is a projection and so cannot become the identity).
+for i, names in enumerate(c.get("lesion", [])):
+    handles = [
+        model.get_submodule(n[5:]).register_forward_hook(zero_hook) if n.startswith("zero:")
+        else model.get_submodule(n).register_forward_hook(identity_hook)
+        for n in names
+    ]
+    with torch.no_grad():
+        save(f"lesion_{i}", model(xn).numpy())
+    for h in handles:
+        h.remove()
+
+if "variance" in c:
+    outs = {}
+    handles = []
+    for rec, mod in c["variance"]:
         # "pre:<module>": the module's input (e.g. a ViT block's state after its attention residual = norm2's input)
         if mod.startswith("pre:"):
             def keep_in(module, inputs, rec=rec):
@@ -87,10 +88,10 @@ def variance_hooks():
             def keep(module, inputs, output, rec=rec):
                 outs[rec] = output.detach()
             handles.append(model.get_submodule(mod).register_forward_hook(keep))
-    return outs, handles
-
-
-def save_variance(outs):
+    with torch.no_grad():
+        model(xn)
+    for h in handles:
+        h.remove()
     released, per_image = [], []
     for rec, _ in c["variance"]:
         a = outs[rec].numpy()
@@ -102,48 +103,13 @@ def save_variance(outs):
     save("var_released", np.array(released))
     save("var_per_image", np.array(per_image))
 
-
-# A name "zero:<module>" zeroes that module's output instead (a residual branch removed, the shortcut kept, for
-# blocks whose shortcut is a projection and so cannot become the identity). The variance hooks ride on the first
-# unlesioned pass (or a pass of their own).
-variance_pending = "variance" in c
-for i, names in enumerate(c.get("lesion", [])):
-    handles = [
-        model.get_submodule(n[5:]).register_forward_hook(zero_hook) if n.startswith("zero:")
-        else model.get_submodule(n).register_forward_hook(identity_hook)
-        for n in names
-    ]
-    outs, vh = variance_hooks() if variance_pending and not names else ({}, [])
-    with torch.no_grad():
-        save(f"lesion_{i}", model(xn).numpy())
-    for h in handles + vh:
-        h.remove()
-    if vh:
-        save_variance(outs)
-        variance_pending = False
-
-if variance_pending:
-    outs, vh = variance_hooks()
-    with torch.no_grad():
-        model(xn)
-    for h in vh:
-        h.remove()
-    save_variance(outs)
-
 if c.get("erf"):
-    # erf_dtype "float32": the ERF in float32 (float64 large-kernel depthwise backward is very slow on CPU)
-    em = copy.deepcopy(model).float() if c.get("erf_dtype") == "float32" else model
-    xg = xn.clone().to(next(em.parameters()).dtype).requires_grad_(True)
-    f = em.forward_features(xg)
-    if f.dim() == 4:
-        h, w = f.shape[2], f.shape[3]
-        central = torch.relu(f[:, :, h // 2, w // 2]).sum()
-    else:  # tokens (B, 1 + g*g, D): the central patch token
-        g = int(round((f.shape[1] - 1) ** 0.5))
-        central = torch.relu(f[:, 1 + (g // 2) * g + g // 2, :]).sum()
+    xg = xn.clone().requires_grad_(True)
+    f = model.forward_features(xg)
+    h, w = f.shape[2], f.shape[3]
+    central = torch.relu(f[:, :, h // 2, w // 2]).sum()
     (g,) = torch.autograd.grad(central, xg)
-    save("erf_grad", g.permute(0, 2, 3, 1).double().numpy())  # d objective / d normalised input, NHWC
-    erf = (torch.relu(g).sum(dim=(0, 1)) / x.shape[0]).double().numpy()
+    erf = (torch.relu(g).sum(dim=(0, 1)) / x.shape[0]).numpy()
     save("erf", erf)
     # analyze_erf.py: log10(v + 1), rescaled to max 1; first centred square (side 2i + 1) holding > t; -1 if none.
     d = np.log10(erf + 1)
@@ -158,7 +124,7 @@ if c.get("erf"):
                 break
         ratios.append(r)
     save("erf_ratios", np.array(ratios))
-    save("features", (f.detach().permute(0, 2, 3, 1) if f.dim() == 4 else f.detach()).double().numpy())
+    save("features", f.detach().permute(0, 2, 3, 1).numpy())
 
 if c.get("attention"):
     inputs = {}

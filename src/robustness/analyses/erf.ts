@@ -1,7 +1,7 @@
 // Effective receptive field (REFERENCE.md §6.6; no ERF experiment in LKRobust, so RepLKNet's erf/ tool is
 // followed): the objective is Σ_c ReLU(F[n, c, h/2, w/2]), the central position of the last feature map F before
-// pooling; its gradient w.r.t. the *normalised* input (what the tool differentiates: ours is in pixel units, so
-// it is multiplied by each channel's std), ReLU'd, summed over colour channels and images, averaged over images.
+// pooling (ViT, our extension: the central patch token of the last normed tokens); its gradient w.r.t. the
+// *normalised* input (what the tool differentiates: ours is in pixel units, so it is multiplied by each channel's std), ReLU'd, summed over colour channels and images, averaged over images.
 // Area ratios as the tool's analyze_erf.py: on log10(map + 1) rescaled to max 1, the smallest centred square of
 // side 2i + 1 (i = 1 … h//2 − 1) whose share of the total exceeds t, for t = 0.2, 0.3, 0.5, 0.99; null if none.
 import type { Model } from '../../models/model.js';
@@ -21,15 +21,27 @@ export interface ErfResult {
 
 /**
  * d/dF of Σ_c ReLU(F[n, h/2, w/2, c]) for a feature map F (N, h, w, C): 1 at the central position of the
- * channels where F > 0, else 0 (the tool's ReLU on the central point).
+ * channels where F > 0, else 0 (the tool's ReLU on the central point). Token maps (N, 1 + g², C) (ViT: class
+ * token first, then the g×g patch grid row-major) are seeded at the central patch token, token 1 + (g/2)·g + g/2.
  */
 export function centralSeed(features: Tensor): Tensor {
-  const [n, h, w, c] = features.shape;
-  const d = new Float32Array(n * h * w * c);
-  const cy = Math.floor(h / 2);
-  const cx = Math.floor(w / 2);
+  const d = new Float32Array(features.data.length);
+  let n: number;
+  let c: number;
+  let pos: number; // index of the central position among the per-image positions
+  let per: number; // positions per image
+  if (features.shape.length === 4) {
+    const [nn, h, w, cc] = features.shape;
+    [n, c, per, pos] = [nn, cc, h * w, Math.floor(h / 2) * w + Math.floor(w / 2)];
+  } else if (features.shape.length === 3 && Number.isInteger(Math.sqrt(features.shape[1] - 1)) && features.shape[1] > 1) {
+    const [nn, t, cc] = features.shape;
+    const g = Math.sqrt(t - 1);
+    [n, c, per, pos] = [nn, cc, t, 1 + Math.floor(g / 2) * g + Math.floor(g / 2)];
+  } else {
+    throw new RangeError(`ERF needs a spatial feature map (N, h, w, C) or a token map (N, 1 + g², C), received shape [${features.shape}]`);
+  }
   for (let b = 0; b < n; b++) {
-    const o = ((b * h + cy) * w + cx) * c;
+    const o = (b * per + pos) * c;
     for (let k = 0; k < c; k++) if (features.data[o + k] > 0) d[o + k] = 1;
   }
   return { shape: features.shape, data: d };
@@ -86,10 +98,13 @@ export function areaRatios(map: Float64Array, h: number, w: number, thresholds =
 /** Only the ReLU'd-gradient map, summed over images (no averaging): one batched gradient call. */
 export async function erfBatch(model: Model, x: Tensor, acc?: Float64Array): Promise<Float64Array> {
   const { logits: features } = await model.forward(x, { featuresOnly: true });
-  if (features.shape.length !== 4) {
-    throw new RangeError(`${model.name}: ERF needs a spatial feature map (N, h, w, C) from forward({ featuresOnly: true }), the model gives shape [${features.shape}]`);
+  let seed: Tensor;
+  try {
+    seed = centralSeed(features);
+  } catch (e) {
+    throw new RangeError(`${model.name}: forward({ featuresOnly: true }) gave no feature map: ${(e as Error).message}`);
   }
-  const { grad } = await model.inputGradient(x, { dlogits: centralSeed(features) }, { featuresOnly: true });
+  const { grad } = await model.inputGradient(x, { dlogits: seed }, { featuresOnly: true });
   const [, h, w] = grad.shape;
   const out = acc ?? new Float64Array(h * w);
   accumulate(out, grad, model.entry.preprocess.std);
