@@ -23,6 +23,7 @@ struct Context {
   std::set<int> skip_blocks;            // residual block indices to replace by identity
   bool record_blocks = false;
   bool record_attention = false;
+  int record_skip_tokens = 0;           // token maps: leading tokens left out of block records
   // Return the last feature map (N, h, w, C) before pooling and the head (for the effective receptive field).
   bool features_only = false;
   std::vector<BlockRecord> records;
@@ -33,6 +34,7 @@ struct Context {
 };
 
 // Statistics of a feature map (NHWC, or tokens (B, T, C) treated as T positions).
-BlockRecord summarize(const std::string& name, const Tensor& x);
+// skip_tokens: leading tokens of a (B, T, C) map left out of the statistics (ViT: the class token).
+BlockRecord summarize(const std::string& name, const Tensor& x, int skip_tokens = 0);
 
 }  // namespace lk::nn

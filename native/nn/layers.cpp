@@ -1,5 +1,6 @@
 #include "layers.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lk::nn {
@@ -118,7 +119,7 @@ Tensor pixel_normalize(Context& c, const Tensor& x, const std::vector<float>& me
 }
 
 void record(Context& c, const std::string& name, const Tensor& x) {
-  if (c.record_blocks) c.records.push_back(summarize(name, x));
+  if (c.record_blocks) c.records.push_back(summarize(name, x, c.record_skip_tokens));
 }
 
 Tensor residual(Context& c, const std::string& name, const Tensor& x,
@@ -181,8 +182,16 @@ Tensor self_attention(Context& c, const Tensor& x, const Tensor& qkv_w, const Te
   return linear(c, merged, proj_w, proj_b);
 }
 
-BlockRecord summarize(const std::string& name, const Tensor& x0) {
+BlockRecord summarize(const std::string& name, const Tensor& x0, int skip_tokens) {
   Tensor x = x0.to(cpu_device());
+  if (x.ndim() == 3 && skip_tokens > 0 && x.dim(1) > skip_tokens) {
+    // Token maps: statistics over the patch tokens only (the released code drops the class token).
+    const int64_t B0 = x.dim(0), T = x.dim(1), C0 = x.dim(2), keep = T - skip_tokens;
+    Tensor patches = Tensor::empty({B0, keep, C0});
+    for (int64_t b = 0; b < B0; b++)
+      std::copy_n(x.data() + (b * T + skip_tokens) * C0, keep * C0, patches.data() + b * keep * C0);
+    x = patches;
+  }
   BlockRecord r;
   r.name = name;
   r.shape = x.shape();

@@ -108,6 +108,7 @@ class ViT : public Model {
     x = conv(c, x, p("patch_embed.proj.weight"), p("patch_embed.proj.bias"), patch_, 0);  // (N, g, g, D)
     x = reshape(c, x, {N, static_cast<int64_t>(grid_) * grid_, D});                        // row-major patches
     x = prepend_cls_add_pos(c, x, token_table_);
+    c.record_skip_tokens = 1;  // block records over the 196 patch tokens, as the released variance code
     record(c, "patch_embed", x);
     for (int b = 0; b < depth_; b++) {
       const std::string pre = "blocks." + std::to_string(b);

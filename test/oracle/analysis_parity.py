@@ -106,8 +106,12 @@ if "variance" in c:
 if c.get("erf"):
     xg = xn.clone().requires_grad_(True)
     f = model.forward_features(xg)
-    h, w = f.shape[2], f.shape[3]
-    central = torch.relu(f[:, :, h // 2, w // 2]).sum()
+    if f.ndim == 3:  # ViT tokens (B, 1 + g*g, C): the central patch token
+        g = int(round((f.shape[1] - 1) ** 0.5))
+        central = torch.relu(f[:, 1 + (g // 2) * g + g // 2]).sum()
+    else:
+        h, w = f.shape[2], f.shape[3]
+        central = torch.relu(f[:, :, h // 2, w // 2]).sum()
     (g,) = torch.autograd.grad(central, xg)
     erf = (torch.relu(g).sum(dim=(0, 1)) / x.shape[0]).numpy()
     save("erf", erf)
@@ -124,7 +128,7 @@ if c.get("erf"):
                 break
         ratios.append(r)
     save("erf_ratios", np.array(ratios))
-    save("features", f.detach().permute(0, 2, 3, 1).numpy())
+    save("features", (f if f.ndim == 3 else f.permute(0, 2, 3, 1)).detach().numpy())
 
 if c.get("attention"):
     inputs = {}

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 
 import type { Argv } from 'yargs';
 
+import { benchAttack } from '../../bench/attack.js';
 import { benchLoader } from '../../bench/loader.js';
 import { benchModel } from '../../bench/model.js';
 import { oraclePythonPath } from '../../bench/oracle.js';
@@ -98,9 +99,35 @@ const dwconvBench = {
   },
 };
 
+const attackBench = {
+  command: 'attack',
+  describe: 'PGD-5 adversarial images/s on our engine beside PyTorch (same model, threads, batch; timm channels-last autograd)',
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', array: true, default: ['resnet50'], describe: 'one or more model names' })
+      .option('batch', { type: 'number', default: 8 })
+      .option('size', { type: 'number', describe: "input size (default: the model's)" })
+      .option('steps', { type: 'number', default: 5 })
+      .option('reps', { type: 'number', default: 3 })
+      .option('warmup', { type: 'number', default: 1 })
+      .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch through the oracle venv (if present)' })
+      .option('json', { type: 'boolean', default: false }),
+  handler: async (argv: { model: string[]; batch: number; size?: number; steps: number; reps: number; warmup: number; torch: boolean; json: boolean }) => {
+    const threads = engineInfo().cpu.threads;
+    const python = argv.torch ? oraclePythonPath() : null;
+    const rows = [];
+    for (const name of argv.model) {
+      rows.push(await benchAttack({ model: name, batch: argv.batch, size: argv.size, steps: argv.steps, reps: argv.reps, warmup: argv.warmup, threads, python }));
+      if (!argv.json) process.stderr.write(`done ${name}\n`);
+    }
+    if (argv.json) process.stdout.write(JSON.stringify({ threads, rows }, null, 2) + '\n');
+    else process.stdout.write(table(rows as unknown as Record<string, unknown>[]) + '\n' + (python ? '' : '(no oracle venv: PyTorch columns empty)\n'));
+  },
+};
+
 export const benchCommand = {
   command: 'bench <what>',
   describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN',
-  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).demandCommand(1),
+  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).demandCommand(1),
   handler: () => {},
 };

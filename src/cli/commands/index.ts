@@ -1,5 +1,6 @@
 // Every CLI command, in the order `--help` lists them.
 import { analyzeCommand } from './analyze.js';
+import { attackCommand } from './attack.js';
 import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
 import { demoCommand } from './demo.js';
@@ -10,4 +11,4 @@ import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { plotCommand, reportCommand } from './report.js';
 
-export const commands = [demoCommand, evalCommand, mergeCommand, analyzeCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];

@@ -1,0 +1,91 @@
+// PGD throughput: adversarial images/s of an L∞ PGD attack (random start, α = ε/4, CE) on our engine and on
+// PyTorch (timm, channels-last, autograd) with the same model, threads and batch, measured in the same run.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { Model } from '../models/model.js';
+import type { Tensor } from '../native.js';
+import { pgd } from '../robustness/attacks/pgd.js';
+import { mulberry32 } from '../util/rng.js';
+import { randomParams } from './model.js';
+
+const run = promisify(execFile);
+
+export interface AttackBenchOptions {
+  model: string;
+  batch: number;
+  /** Input size (default: the model's). */
+  size?: number;
+  steps?: number;
+  eps?: number;
+  reps?: number;
+  warmup?: number;
+  threads: number;
+  /** The oracle's python for the PyTorch anchor, or null to skip it. */
+  python?: string | null;
+}
+
+export interface AttackBenchRow {
+  model: string;
+  attack: string;
+  batch: number;
+  size: number;
+  threads: number;
+  ours_ips: number;
+  torch_ips: number | null;
+  ratio: number | null;
+  torch_version: string | null;
+}
+
+async function median(fn: () => Promise<unknown>, warmup: number, reps: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[Math.floor(ts.length / 2)];
+}
+
+export async function benchAttack(o: AttackBenchOptions): Promise<AttackBenchRow> {
+  const steps = o.steps ?? 5;
+  const eps = o.eps ?? 4 / 255;
+  const reps = o.reps ?? 3;
+  const warmup = o.warmup ?? 1;
+  const model = new Model(o.model);
+  if (model.entry.numClasses < 1) throw new RangeError(`${o.model} has no classifier head`);
+  model.setParams(randomParams(model));
+  const size = o.size ?? model.entry.preprocess.inputSize;
+  const rng = mulberry32(1);
+  const x: Tensor = { shape: [o.batch, size, size, 3], data: Float32Array.from({ length: o.batch * size * size * 3 }, rng) };
+  const labels = Array.from({ length: o.batch }, (_, i) => (i * 97) % model.entry.numClasses);
+  const s = await median(() => pgd(model, x, labels, { eps, steps, seed: 0 }), warmup, reps);
+  const row: AttackBenchRow = {
+    model: o.model,
+    attack: `pgd-${steps}`,
+    batch: o.batch,
+    size,
+    threads: o.threads,
+    ours_ips: o.batch / s,
+    torch_ips: null,
+    ratio: null,
+    torch_version: null,
+  };
+  if (o.python) {
+    const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/attack_torch.py');
+    const args = {
+      name: o.model, family: model.entry.family, config: model.config, batch: o.batch, size, threads: o.threads, steps, eps, reps, warmup,
+      mean: model.entry.preprocess.mean, std: model.entry.preprocess.std,
+    };
+    const { stdout } = await run(o.python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; seconds: number };
+    row.torch_ips = o.batch / r.seconds;
+    row.ratio = row.ours_ips / row.torch_ips;
+    row.torch_version = r.torch;
+  }
+  return row;
+}

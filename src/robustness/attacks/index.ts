@@ -1,0 +1,8 @@
+// Adversarial attacks (REFERENCE.md §6.2, §6.3, §8): FGSM, L∞ PGD, TAIG-S/-R, written against the small
+// AttackModel interface; the dataset runner with journal/resume; hand-written JS models for checks.
+export * from './common.js';
+export * from './fgsm.js';
+export * from './pgd.js';
+export * from './taig.js';
+export * from './run.js';
+export { LinearModel, TanhMlp } from './toy.js';
