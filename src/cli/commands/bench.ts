@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 
 import type { Argv } from 'yargs';
 
+import { BENCH_ANALYSES, benchAnalyses, type BenchAnalysis } from '../../bench/analyses.js';
 import { benchAttack } from '../../bench/attack.js';
 import { benchLoader } from '../../bench/loader.js';
 import { benchModel } from '../../bench/model.js';
@@ -125,9 +126,37 @@ const attackBench = {
   },
 };
 
+const analysesBench = {
+  command: 'analyses',
+  describe: "Images/s of each analysis's per-batch work (occlusion, lesion, frequency, feature variance, ERF) on one batch, beside a plain forward; how many engine calls a batch takes and the share of time inside them",
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', default: 'resnet50', describe: 'model name (random weights)' })
+      .option('batch', { type: 'number', default: 32 })
+      .option('size', { type: 'number', describe: "input size (default: the model's)" })
+      .option('analyses', { type: 'string', default: BENCH_ANALYSES.join(','), describe: `comma-separated subset of: ${BENCH_ANALYSES.join(', ')}` })
+      .option('reps', { type: 'number', default: 1, describe: 'timed runs per analysis (the median is reported)' })
+      .option('warmup', { type: 'number', default: 1, describe: 'untimed forwards first' })
+      .option('json', { type: 'boolean', default: false })
+      .check((a) => {
+        const bad = String(a.analyses).split(',').filter((s) => !(BENCH_ANALYSES as readonly string[]).includes(s.trim()));
+        if (bad.length) return `unknown analysis ${bad.map((b) => `"${b}"`).join(', ')}: choose from ${BENCH_ANALYSES.join(', ')}`;
+        return true;
+      }),
+  handler: async (argv: { model: string; batch: number; size?: number; analyses: string; reps: number; warmup: number; json: boolean }) => {
+    const analyses = argv.analyses.split(',').map((s) => s.trim()) as BenchAnalysis[];
+    const rows = await benchAnalyses({
+      model: argv.model, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, analyses,
+      onRow: argv.json ? undefined : (r) => process.stderr.write(`${r.analysis}: ${r.skipped ? `skipped (${r.skipped})` : `${r.images_per_second.toFixed(2)} img/s`}\n`),
+    });
+    if (argv.json) process.stdout.write(JSON.stringify({ threads: engineInfo().cpu.threads, rows }, null, 2) + '\n');
+    else process.stdout.write(table(rows as unknown as Record<string, unknown>[]) + '\n');
+  },
+};
+
 export const benchCommand = {
   command: 'bench <what>',
-  describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN',
-  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).demandCommand(1),
+  describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN, attacks, analyses',
+  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).command(analysesBench as never).demandCommand(1),
   handler: () => {},
 };
