@@ -70,6 +70,7 @@ t.test('occlusion', async (t) => {
   const row = (mode: string, ratio: number) => saved.rows.find((r: { mode: string; ratio: number }) => r.mode === mode && r.ratio === ratio);
   t.equal(row('random', 0).accuracy, saved.summary.clean_accuracy, 'dropping nothing is clean');
   t.equal(saved.rows.length, (dino ? 3 : 1) * 4);
+  t.equal(saved.config.drop_count, 'floor', 'random drop count as released unless --drop-count round');
   t.ok(saved.complete, 'complete');
   if (!dino) t.comment('salient modes not run: the ViT family is not built yet');
   await checkOutputs(t, out, saved);

@@ -35,7 +35,7 @@ t.test('kernel attention distance on hand-made kernels', async (t) => {
   t.same(kernelDistances(two, [2, 1, 3, 3]).map((v) => +v.toFixed(6)), [0, +Math.SQRT2.toFixed(6)], 'channels sorted ascending');
 });
 
-t.test('occlusion masks drop exactly the released ⌊r·196⌋ patches', async (t) => {
+t.test('occlusion masks drop exactly the released ⌊r·196⌋ patches, or round(r·196) on request', async (t) => {
   const rng = mulberry(5);
   // evaluate.py: drop_count = k * 196 // 10 for k = 0..9.
   const released = [0, 19, 39, 58, 78, 98, 117, 137, 156, 176];
@@ -48,6 +48,12 @@ t.test('occlusion masks drop exactly the released ⌊r·196⌋ patches', async (
     t.ok(p.every((i) => Number.isInteger(i) && i >= 0 && i < 196), 'on the grid');
   }
   t.equal(randomPatches(196, 1, rng).length, 196);
+  // round(r·196) on request (--drop-count round): 0, 20, 39, 59, 78, 98, 118, 137, 157, 176.
+  const rounded = [0, 20, 39, 59, 78, 98, 118, 137, 157, 176];
+  for (let k = 0; k < 10; k++) {
+    t.equal(randomDropCount(196, k / 10, 'round'), rounded[k], `round, ratio ${k / 10}: ${rounded[k]} patches`);
+    t.equal(new Set(randomPatches(196, k / 10, rng, 'round')).size, rounded[k]);
+  }
   t.throws(() => randomDropCount(196, 1.5), /\[0, 1\]/);
   const x = new Float32Array(1 * 224 * 224 * 3).fill(1);
   const drop = randomPatches(196, 0.5, mulberry(1));

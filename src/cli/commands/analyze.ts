@@ -19,7 +19,7 @@ import { frequencyScorer } from '../../robustness/analyses/frequency_sweep.js';
 import { kernelDistanceLayers } from '../../robustness/analyses/kernel_distance_run.js';
 import { candidateBlocks, lesionScorer, lesionSets } from '../../robustness/analyses/lesion.js';
 import { occlusionScorer } from '../../robustness/analyses/occlusion.js';
-import type { OcclusionMode } from '../../robustness/analyses/occlusion_masks.js';
+import type { DropCount, OcclusionMode } from '../../robustness/analyses/occlusion_masks.js';
 import { type BatchScores, runPerBatch } from '../../robustness/analyses/per_batch.js';
 import { toCsv } from '../../report/csv.js';
 import { figuresFor, renderSvg, type ResultsFile, svgToPng } from '../../report/plots.js';
@@ -48,6 +48,7 @@ export interface AnalyzeArgs {
   ratios: string;
   modes: string;
   perImage: boolean;
+  dropCount: DropCount;
   saliencyModel: string;
   saliencyWeights?: string;
   head: number;
@@ -164,8 +165,8 @@ export async function analyzeMain(argv: AnalyzeArgs) {
       saliency.loadWeights(argv.saliencyWeights);
     }
     const ratios = nums(argv.ratios, 'ratios');
-    config = { ratios, modes, patch: 16, per_image: argv.perImage, seed: argv.seed, saliency_model: saliency ? argv.saliencyModel : null, head: argv.head };
-    score = occlusionScorer(model, { ratios, modes, patch: 16, perImage: argv.perImage, seed: argv.seed, saliency, head: argv.head });
+    config = { ratios, modes, patch: 16, per_image: argv.perImage, seed: argv.seed, saliency_model: saliency ? argv.saliencyModel : null, head: argv.head, drop_count: argv.dropCount };
+    score = occlusionScorer(model, { ratios, modes, patch: 16, perImage: argv.perImage, seed: argv.seed, saliency, head: argv.head, dropCount: argv.dropCount });
     describe = (k) => {
       const [mode, ratio] = k.split('@');
       return { mode, ratio: Number(ratio) };
@@ -240,6 +241,7 @@ export const analyzeCommand = {
       .option('saliency-model', { type: 'string', default: 'vit_small_patch16_224.dino' })
       .option('saliency-weights', { type: 'string', describe: 'occlusion salient/non-salient: DINO ViT-S/16 weights' })
       .option('head', { type: 'number', default: 1, describe: 'occlusion: attention head for saliency (released: 1)' })
+      .option('drop-count', { choices: ['floor', 'round'] as const, default: 'floor' as const, describe: 'occlusion random: ⌊ratio·196⌋ patches as released (19 at 0.1) or round(ratio·196) (20)' })
       .option('candidates', { choices: ['released', 'all'] as const, default: 'released' as const, describe: 'lesion: RepLKNet stage-3 blocks as released, or every block' })
       .option('max-n', { type: 'number', default: 6, describe: 'lesion: drop n = 1..max-n blocks' })
       .option('samples', { type: 'number', default: 10, describe: 'lesion: random block sets per n' })

@@ -2,7 +2,7 @@
 // saliency from DINO ViT-S/16's last-block attention (head 1, class-token row), zero fill in pixel space.
 import type { Model } from '../../models/model.js';
 import type { Tensor } from '../../native.js';
-import { type OcclusionMode, dropPatches, patchesToDrop } from './occlusion_masks.js';
+import { type DropCount, type OcclusionMode, dropPatches, patchesToDrop } from './occlusion_masks.js';
 import { type BatchScores, correctFlags } from './per_batch.js';
 import { mulberry32 } from '../../util/rng.js';
 
@@ -17,6 +17,8 @@ export interface OcclusionOptions {
   saliency?: Model;
   /** Attention head used for saliency (released: 1). */
   head: number;
+  /** Random mode: ⌊ratio·196⌋ patches as released (default) or round(ratio·196). */
+  dropCount?: DropCount;
 }
 
 
@@ -46,8 +48,8 @@ export function occlusionScorer(model: Model, o: OcclusionOptions) {
       for (const ratio of o.ratios) {
         const rng = mulberry32(o.seed * 1000003 + batchIndex * 7919 + Math.round(ratio * 1000));
         const data = Float32Array.from(x.data);
-        const shared = mode === 'random' && !o.perImage ? patchesToDrop('random', ratio, count, rng) : null;
-        for (let b = 0; b < n; b++) dropPatches(data, x.shape, b, shared ?? patchesToDrop(mode, ratio, count, rng, attention?.[b]), o.patch);
+        const shared = mode === 'random' && !o.perImage ? patchesToDrop('random', ratio, count, rng, undefined, o.dropCount) : null;
+        for (let b = 0; b < n; b++) dropPatches(data, x.shape, b, shared ?? patchesToDrop(mode, ratio, count, rng, attention?.[b], o.dropCount), o.patch);
         scores[`${mode}@${ratio}`] = correctFlags((await model.forward({ shape: x.shape, data })).logits, labels);
       }
     }

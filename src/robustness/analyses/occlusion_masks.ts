@@ -1,17 +1,21 @@
 // PatchDrop masks (REFERENCE.md §6.1, §8) on a g×g grid of p×p patches (14×14 of 16 px at 224): random (a set
 // of ⌊ratio·g²⌋ patches without replacement, the released count: 0, 19, 39, 58, 78, 98, 117, 137, 156, 176 for
-// ratio k/10), and the DINO-saliency modes (cumulative attention mass).
+// ratio k/10; or round(ratio·g²) on request), and the DINO-saliency modes (cumulative attention mass).
 
-/** The number of patches a random drop at `ratio` zeroes: ⌊ratio·count⌋ as released (k·196 // 10 for ratio k/10). */
-export function randomDropCount(count: number, ratio: number): number {
+/** How a random drop turns a ratio into a patch count: `floor` as released (k·196 // 10), or `round`. */
+export type DropCount = 'floor' | 'round';
+
+/** The number of patches a random drop at `ratio` zeroes: ⌊ratio·count⌋ as released, or round(ratio·count). */
+export function randomDropCount(count: number, ratio: number, rounding: DropCount = 'floor'): number {
   if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`drop ratio: expected a value in [0, 1], received ${ratio}`);
   // The small tolerance keeps ratio = k/10 exact (0.7·196 = 137.2, but e.g. 0.29·100 = 28.999999999999996).
-  return Math.min(count, Math.floor(ratio * count + 1e-9));
+  const k = rounding === 'round' ? Math.round(ratio * count) : Math.floor(ratio * count + 1e-9);
+  return Math.min(count, k);
 }
 
-/** Indices of ⌊ratio·count⌋ patches drawn without replacement (Fisher–Yates on a seeded rng), ascending. */
-export function randomPatches(count: number, ratio: number, rng: () => number): number[] {
-  const k = randomDropCount(count, ratio);
+/** Indices of randomDropCount(count, ratio) patches drawn without replacement (Fisher–Yates, seeded rng), ascending. */
+export function randomPatches(count: number, ratio: number, rng: () => number, rounding: DropCount = 'floor'): number[] {
+  const k = randomDropCount(count, ratio, rounding);
   const idx = Array.from({ length: count }, (_, i) => i);
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(rng() * (count - i));
@@ -41,8 +45,8 @@ export function markedByMass(attention: ArrayLike<number>, lambda: number): Set<
 export type OcclusionMode = 'random' | 'salient' | 'non-salient';
 
 /** Patches to zero for a mode: salient drops the marked ones; non-salient keeps only the marked (λ = 1 − ratio). */
-export function patchesToDrop(mode: OcclusionMode, ratio: number, count: number, rng: () => number, attention?: ArrayLike<number>): number[] {
-  if (mode === 'random') return randomPatches(count, ratio, rng);
+export function patchesToDrop(mode: OcclusionMode, ratio: number, count: number, rng: () => number, attention?: ArrayLike<number>, rounding: DropCount = 'floor'): number[] {
+  if (mode === 'random') return randomPatches(count, ratio, rng, rounding);
   if (!attention || attention.length !== count) throw new RangeError(`${mode} occlusion needs an attention map of ${count} patches`);
   if (mode === 'salient') return [...markedByMass(attention, ratio)].sort((a, b) => a - b);
   const keep = markedByMass(attention, 1 - ratio);
