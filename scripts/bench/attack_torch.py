@@ -11,31 +11,14 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_zoo import build_torch_model  # noqa: E402
+
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
 
-
-def build():
-    fam, name, cfg = args["family"], args["name"], args.get("config", {})
-    if fam == "replknet":
-        sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-        import replknet_reference as ref
-
-        return ref.build_from_config(cfg)
-    if fam == "alexnet":
-        import torchvision
-
-        return torchvision.models.alexnet()
-    import timm
-
-    kw = {}
-    if fam == "convnext" and cfg.get("kernel_size", 7) != 7:
-        kw["kernel_sizes"] = cfg["kernel_size"]
-    return timm.create_model(name, pretrained=False, **kw)
-
-
-net = build().eval().to(memory_format=torch.channels_last)
+net = build_torch_model(args["family"], args["name"], args.get("config", {})).eval().to(memory_format=torch.channels_last)
 for p in net.parameters():
     p.requires_grad_(False)
 mean = torch.tensor(args["mean"]).view(1, 3, 1, 1)

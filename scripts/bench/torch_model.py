@@ -9,31 +9,14 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_zoo import build_torch_model  # noqa: E402
+
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
 
-
-def build():
-    fam, name, cfg = args["family"], args["name"], args.get("config", {})
-    if fam == "replknet":
-        sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-        import replknet_reference as ref  # written from REFERENCE.md, official key names
-
-        return ref.build_from_config(cfg)
-    if fam == "alexnet":
-        import torchvision
-
-        return torchvision.models.alexnet()
-    import timm
-
-    kw = {}
-    if fam == "convnext" and cfg.get("kernel_size", 7) != 7:
-        kw["kernel_sizes"] = cfg["kernel_size"]
-    return timm.create_model(name, pretrained=False, **kw)
-
-
-model = build().eval().to(memory_format=torch.channels_last)
+model = build_torch_model(args["family"], args["name"], args.get("config", {})).eval().to(memory_format=torch.channels_last)
 b, s = int(args["batch"]), int(args["size"])
 x = torch.rand(b, 3, s, s).contiguous(memory_format=torch.channels_last)
 labels = torch.randint(0, 1000, (b,))

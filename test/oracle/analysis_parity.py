@@ -1,5 +1,6 @@
-# The analyses' oracle: a timm model with seeded random weights (saved as w.safetensors for our engine), and in
-# float64 whatever the case asks for:
+# The analyses' oracle: a timm model (or, with "replknet", the RepLKNet reference in scripts/) with seeded random
+# weights (saved as w.safetensors for our engine), and in
+# float64 (ERF: float32 with erf_dtype) whatever the case asks for:
 #   lesion:    logits with the listed modules replaced by identity (a forward hook returning the module's input;
 #              "zero:<module>" zeroes that module's output instead)
 #   variance:  feature-map variance of hooked module outputs ("pre:<module>": its input; token maps drop the first
@@ -12,42 +13,33 @@
 #              class-token row over the patches, every head: (N, heads, T-1); and for `lambdas`, the released
 #              DINO mask of head `head` (sort, normalise, cumsum > 1 - lambda, unsort): (N, T-1) of 0/1
 # Input x is NHWC in [0, 1]; the model sees (x - mean) / std in NCHW.
+import copy
 import os
+import sys
 
 import numpy as np
 import timm
 import torch
 from safetensors.torch import save_file
 
+from random_weights import randomize_, state_dict_of
 from npyio import cases, folder, load, save
 
 c = cases()
 torch.manual_seed(c.get("seed", 0))
-model = timm.create_model(c["timm"], pretrained=False, **c.get("kwargs", {})).eval()
-gain = c.get("qkv_gain", 1.0)
-with torch.no_grad():
-    for n, p in list(model.named_parameters()) + list(model.named_buffers()):
-        leaf = n.split(".")[-1]
-        if leaf == "num_batches_tracked":
-            continue
-        if leaf == "running_var":
-            p.uniform_(0.5, 1.5)
-        elif leaf == "running_mean" or leaf == "bias":
-            p.uniform_(-0.1, 0.1)
-        elif leaf == "gamma":
-            p.uniform_(0.5, 1.0)
-        elif leaf in ("cls_token", "pos_embed"):
-            p.normal_(0.0, 0.5)
-        elif p.dim() == 1:
-            p.uniform_(0.8, 1.2)
-        else:
-            fan_in = int(np.prod(p.shape[1:]))
-            bound = float(np.sqrt(3.0 / fan_in)) * (gain if ".qkv." in n else 1.0)
-            p.uniform_(-bound, bound)
-sd = {k: v.contiguous() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-save_file(sd, os.path.join(folder(), "w.safetensors"))
+if "replknet" in c:  # the independent RepLKNet reference (scripts/replknet_reference.py), official key names
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+    import replknet_reference as R  # noqa: E402
 
-model = model.double()
+    model = R.randomize(R.build(c["replknet"]), seed=c.get("seed", 0)).eval()
+else:
+    model = timm.create_model(c["timm"], pretrained=False, **c.get("kwargs", {})).eval()
+    randomize_(model, fan_in_gain=1.0, gains={".qkv.": c.get("qkv_gain", 1.0)})
+sd = state_dict_of(model)
+save_file(sd, os.path.join(folder(), "w.safetensors"))
+model32 = model  # float32 weights, for an ERF asked in float32 (erf_dtype)
+
+model = copy.deepcopy(model).double()
 x = torch.tensor(load("x"), dtype=torch.float64).permute(0, 3, 1, 2).contiguous()
 mean = torch.tensor(c["mean"], dtype=torch.float64).view(1, 3, 1, 1)
 std = torch.tensor(c["std"], dtype=torch.float64).view(1, 3, 1, 1)
@@ -104,8 +96,10 @@ if "variance" in c:
     save("var_per_image", np.array(per_image))
 
 if c.get("erf"):
-    xg = xn.clone().requires_grad_(True)
-    f = model.forward_features(xg)
+    # float32 where float64 would take minutes (RepLKNet's large-kernel depthwise backward on CPU)
+    f32 = c.get("erf_dtype") == "float32"
+    xg = (xn.float() if f32 else xn.clone()).requires_grad_(True)
+    f = (model32 if f32 else model).forward_features(xg)
     if f.ndim == 3:  # ViT tokens (B, 1 + g*g, C): the central patch token
         g = int(round((f.shape[1] - 1) ** 0.5))
         central = torch.relu(f[:, 1 + (g // 2) * g + g // 2]).sum()
@@ -113,7 +107,7 @@ if c.get("erf"):
         h, w = f.shape[2], f.shape[3]
         central = torch.relu(f[:, :, h // 2, w // 2]).sum()
     (g,) = torch.autograd.grad(central, xg)
-    erf = (torch.relu(g).sum(dim=(0, 1)) / x.shape[0]).numpy()
+    erf = (torch.relu(g).sum(dim=(0, 1)) / x.shape[0]).double().numpy()
     save("erf", erf)
     # analyze_erf.py: log10(v + 1), rescaled to max 1; first centred square (side 2i + 1) holding > t; -1 if none.
     d = np.log10(erf + 1)

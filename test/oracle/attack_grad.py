@@ -7,24 +7,13 @@ import timm
 import torch
 from safetensors.torch import save_file
 
+from random_weights import randomize_
 from npyio import cases, folder, load, save
 
 c = cases()
 torch.manual_seed(int(c.get("seed", 0)))
 model = timm.create_model(c["name"], pretrained=False, **c.get("kwargs", {})).eval()
-with torch.no_grad():
-    for n, p in model.named_parameters():
-        if n.endswith("gamma"):
-            p.uniform_(0.5, 1.0)
-        elif n.endswith("bias"):
-            p.uniform_(-0.1, 0.1)
-        elif "norm" in n or ".bn" in n or n.startswith("bn") or "downsample.1" in n:
-            p.uniform_(0.8, 1.2)
-    for n, buf in model.named_buffers():
-        if n.endswith("running_mean"):
-            buf.uniform_(-0.2, 0.2)
-        elif n.endswith("running_var"):
-            buf.uniform_(0.5, 1.5)
+randomize_(model)
 save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(folder(), "w.safetensors"))
 labels = torch.tensor(c["labels"])
 mean, std = c["mean"], c["std"]

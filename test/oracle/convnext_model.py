@@ -13,6 +13,7 @@ import timm
 import torch
 from safetensors.torch import save_file
 
+from random_weights import randomize_
 from npyio import cases, folder, load, save
 
 c = cases()
@@ -47,14 +48,7 @@ if c.get("specs") or c.get("even_kernel"):
     raise SystemExit(0)
 
 model = timm.create_model(c["name"], pretrained=False, **c.get("kwargs", {})).eval()
-with torch.no_grad():
-    for n, p in model.named_parameters():
-        if n.endswith("gamma"):
-            p.uniform_(0.5, 1.0)
-        elif n.endswith("bias"):
-            p.uniform_(-0.1, 0.1)
-        elif p.ndim == 1:  # LayerNorm weights (stem.1, downsample.0, blocks' norm, head.norm)
-            p.uniform_(0.8, 1.2)
+randomize_(model)
 sd = {k: v.contiguous() for k, v in model.state_dict().items()}
 torch.save(sd, os.path.join(folder(), "w.pth"))
 save_file(sd, os.path.join(folder(), "w.safetensors"))
