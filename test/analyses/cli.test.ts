@@ -83,6 +83,19 @@ t.test('lesion', async (t) => {
   t.same(saved.rows.map((r: { fraction: number }) => r.fraction), [0.25, 0.25, 0.5, 0.5]);
   t.equal(saved.sets.length, 4);
   await checkOutputs(t, out, saved);
+  // Two shards merged with `lkrobust merge` give the single run's rows (lesion has no per-batch randomness).
+  const lesion = ['--data', data, '--batch', '4', '--candidates', 'all', '--max-n', '2', '--samples', '2'];
+  const shardDirs = [0, 1].map((i) => path.join(runs, `lesion-s${i}`));
+  for (const [i, dir] of shardDirs.entries()) {
+    await run('node', [CLI, 'analyze', 'lesion', '--model', 'lkr_demo_convnext', '--weights', fx.weights, '--out', dir, ...lesion, '--shard', `${i}/2`]);
+  }
+  const merged = path.join(runs, 'lesion-merged');
+  const { stdout } = await run('node', [CLI, 'merge', ...shardDirs, '--out', merged, '--json'], { maxBuffer: 64 << 20 });
+  const m = JSON.parse(stdout);
+  t.same(m.rows, saved.rows, 'merged rows equal the single run (counts, accuracy, drop)');
+  t.equal(m.summary.clean_accuracy, saved.summary.clean_accuracy, 'clean accuracy from the journals');
+  t.equal(m.summary.images, N);
+  await checkOutputs(t, merged, m);
 });
 
 t.test('frequency', async (t) => {

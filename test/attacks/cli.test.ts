@@ -147,6 +147,13 @@ t.test('transfer: crafted on a surrogate, scored on the target; FGSM; TAIG-R rea
   const one = await cli([...base, '--attack', 'pgd', '--eps', '0.02', '--steps', '1', '--limit', '6', '--out', path.join(root, 'runs', 'shard-all')]);
   const parts = await Promise.all([0, 1].map((i) => cli([...base, '--attack', 'pgd', '--eps', '0.02', '--steps', '1', '--limit', '6', '--shard', `${i}/2`, '--out', path.join(root, 'runs', `shard-${i}`)])));
   for (const k of ['n', 'clean_correct', 'adv_correct'] as const) t.equal(parts[0].rows[0][k] + parts[1].rows[0][k], one.rows[0][k], `shards sum to the single run: ${k}`);
+  // lkrobust merge joins them into the single run's rows (the conditional rate recomputed from per-image records)
+  const merged = JSON.parse((await run('node', [CLI, 'merge', path.join(root, 'runs', 'shard-0'), path.join(root, 'runs', 'shard-1'), '--out', path.join(root, 'runs', 'merged'), '--json'])).stdout);
+  t.same(merged.rows, one.rows, 'merge of the two shards: the single run\'s rows');
+  t.equal(merged.images, one.images);
+  t.equal(merged.config.shard, null);
+  t.ok(existsSync(path.join(root, 'runs', 'merged', 'results.csv')), 'results.csv');
+  await t.rejects(run('node', [CLI, 'merge', path.join(root, 'runs', 'shard-0'), '--out', path.join(root, 'runs', 'm1')]), /expected the 2 distinct shards/, 'one shard of two is refused');
 
   await t.rejects(cli([...base, '--attack', 'fgsm', '--eps', '0.01', '--steps', '3']), /FGSM is one step/);
   await t.rejects(cli([...base, '--attack', 'pgd', '--eps', 'abc']), /is not a number/);

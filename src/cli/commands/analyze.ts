@@ -68,7 +68,7 @@ const nums = (s: string, what: string) =>
     return n;
   });
 
-async function writeOutputs(out: string, results: { rows: object[] } & Record<string, unknown>) {
+export async function writeOutputs(out: string, results: { rows: object[] } & Record<string, unknown>) {
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(out, "results.csv"), toCsv(results.rows as Record<string, unknown>[]));

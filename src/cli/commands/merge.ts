@@ -1,4 +1,5 @@
-// `lkrobust merge`: joins the run folders of `eval --shard i/n` into one result, as if run at once.
+// `lkrobust merge`: joins the run folders of `eval`, `attack` or `analyze` (occlusion, lesion, frequency) run with
+// `--shard i/n` into one result, as if run at once.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -8,6 +9,8 @@ import { parseShard } from '../../data/select.js';
 import { type BenchmarkName, prepareBenchmark, type UnitRecord } from '../../robustness/benchmarks.js';
 import { toCsv } from '../../report/csv.js';
 import { RunDir, writeAtomic } from '../../report/run_dir.js';
+import { mergeAnalysisShards, mergeAttackShards, readShardRun } from '../../robustness/shard_merge.js';
+import { writeOutputs } from './analyze.js';
 import { readPBaseline } from './eval.js';
 
 interface ShardRun {
@@ -85,19 +88,36 @@ export function mergeRuns(dirs: string[], out: string, opts: { baseline?: string
   return results;
 }
 
+/** Attack or analysis shards: merged and written beside each other as the single run would have. */
+async function mergeOther(dirs: string[], out: string) {
+  const runs = dirs.map(readShardRun);
+  if (runs[0].config.attack) {
+    const r = mergeAttackShards(runs);
+    mkdirSync(out, { recursive: true });
+    writeAtomic(path.join(out, 'results.json'), JSON.stringify(r, null, 2) + '\n');
+    writeAtomic(path.join(out, 'results.csv'), toCsv(r.rows.map((row) => ({ ...row, eps_pixel: row.eps_pixel?.join(' ') })) as unknown as Record<string, unknown>[]));
+    return r;
+  }
+  const r = mergeAnalysisShards(runs);
+  await writeOutputs(out, r as typeof r & { rows: Record<string, unknown>[] });
+  return r;
+}
+
 export const mergeCommand = {
   command: 'merge <dirs..>',
-  describe: 'Join the run folders of `eval --shard i/n` (all n of them) into one results.json',
+  describe: 'Join the run folders of `eval`, `attack` or `analyze` run with --shard i/n (all n of them) into one results.json',
   builder: (y: Argv) =>
     y
       .positional('dirs', { type: 'string', array: true, describe: 'the shard run folders' })
-      .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged results.json and results.csv' })
+      .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged results.json and results.csv (and plots, for analyses)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the merged results.json' })
       .option('baseline', { type: 'string', describe: 'imagenet-p baseline (as for eval)' })
-      .option('clean-error', { type: 'number', describe: 'imagenet-c clean error (as for eval)' }),
-  handler: (argv: { dirs: string[]; out: string; json: boolean; baseline?: string; cleanError?: number }) => {
-    const r = mergeRuns(argv.dirs, argv.out, { baseline: argv.baseline, cleanError: argv.cleanError });
+      .option('clean-error', { type: 'number', describe: 'imagenet-c clean error (as for eval)' })
+      .example('$0 merge runs/r50-pgd-shard0of2 runs/r50-pgd-shard1of2 --out runs/r50-pgd', 'an attack run made in two shards'),
+  handler: async (argv: { dirs: string[]; out: string; json: boolean; baseline?: string; cleanError?: number }) => {
+    const kind: Record<string, unknown> = argv.dirs.length ? readShardRun(argv.dirs[0]).config : {};
+    const r = kind.attack || kind.analysis ? await mergeOther(argv.dirs, argv.out) : mergeRuns(argv.dirs, argv.out, { baseline: argv.baseline, cleanError: argv.cleanError });
     if (argv.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-    else process.stdout.write(`merged ${argv.dirs.length} shards: ${r.images} images -> ${path.join(argv.out, 'results.json')}\n`);
+    else process.stdout.write(`merged ${argv.dirs.length} shards: ${'images' in r ? r.images : r.summary.images} images -> ${path.join(argv.out, 'results.json')}\n`);
   },
 };
