@@ -1,50 +1,21 @@
 // `lkrobust merge`: joins the run folders of `eval`, `attack` or `analyze` (occlusion, lesion, frequency) run with
 // `--shard i/n` into one result, as if run at once.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Argv } from 'yargs';
 
-import { parseShard } from '../../data/select.js';
 import { type BenchmarkName, prepareBenchmark, type UnitRecord } from '../../robustness/benchmarks.js';
 import { toCsv } from '../../report/csv.js';
 import { RunDir, writeAtomic } from '../../report/run_dir.js';
-import { mergeAnalysisShards, mergeAttackShards, readShardRun } from '../../robustness/shard_merge.js';
+import { checkShardSet, mergeAnalysisShards, mergeAttackShards, readShardRun, type ShardRun } from '../../robustness/shard_merge.js';
 import { writeOutputs } from './analyze.js';
 import { readPBaseline } from './eval.js';
 
-interface ShardRun {
-  dir: string;
-  config: Record<string, unknown> & { shard: string | null; benchmark: BenchmarkName; data: string };
-  results: Record<string, unknown> & { complete: boolean; failed_images: { path: string; error: string }[] };
-}
-
-function readRun(dir: string): ShardRun {
-  const cfg = path.join(dir, 'run-config.json');
-  const res = path.join(dir, 'results.json');
-  if (!existsSync(cfg) || !existsSync(res)) throw new RangeError(`${dir}: not a finished eval run folder (needs run-config.json and results.json)`);
-  return { dir, config: JSON.parse(readFileSync(cfg, 'utf8')), results: JSON.parse(readFileSync(res, 'utf8')) };
-}
-
 export function mergeRuns(dirs: string[], out: string, opts: { baseline?: string; cleanError?: number } = {}) {
-  const runs = dirs.map(readRun);
+  const runs = dirs.map(readShardRun) as (ShardRun & { config: { benchmark: BenchmarkName; data: string } })[];
   const first = runs[0].config;
-  const same = (r: ShardRun) => {
-    const { shard: _a, ...x } = r.config;
-    const { shard: _b, ...y } = first;
-    return JSON.stringify(x) === JSON.stringify(y);
-  };
-  const odd = runs.find((r) => !same(r));
-  if (odd) throw new RangeError(`${odd.dir}: a different model, weights, benchmark or data than ${runs[0].dir}; only shards of one run merge`);
-  const shards = runs.map((r) => (r.config.shard ? parseShard(r.config.shard) : null));
-  if (shards.some((s) => !s)) throw new RangeError('merge: every folder must come from `eval --shard i/n`');
-  const n = shards[0]!.count;
-  const seen = new Set(shards.map((s) => s!.index));
-  if (shards.some((s) => s!.count !== n) || seen.size !== n || runs.length !== n) {
-    throw new RangeError(`merge: expected the ${n} distinct shards 0/${n} … ${n - 1}/${n}, received ${runs.map((r) => r.config.shard).join(', ')}`);
-  }
-  const incomplete = runs.filter((r) => !r.results.complete);
-  if (incomplete.length) throw new RangeError(`merge: ${incomplete.map((r) => r.dir).join(', ')} did not finish; rerun them to resume first`);
+  const shards = checkShardSet(runs, 'eval');
   const o = {
     limit: (first.limit as number | null) ?? undefined,
     valDir: (first.val_dir as string | null) ?? undefined,
