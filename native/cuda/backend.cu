@@ -42,7 +42,15 @@ Backend make_backend() {
   b.copy_to_host = copy_to_host;
   b.copy_from_host = copy_from_host;
   b.memset_zero = memset_zero;
+  fill_activation(b);
+  fill_conv(b);
   fill_elementwise(b);
+  fill_gemm(b);
+  fill_loss(b);
+  fill_norm(b);
+  fill_permute_pad(b);
+  fill_pool(b);
+  fill_softmax_attention(b);
   return b;
 }
 
