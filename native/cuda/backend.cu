@@ -62,8 +62,10 @@ DeviceScope::DeviceScope(int device) {
 }
 DeviceScope::~DeviceScope() { cudaSetDevice(prev); }
 
-// The legacy default stream for now: one stream per device keeps ordering simple and explicit.
-cudaStream_t current_stream() { return cudaStreamPerThread; }
+// The legacy default stream: one stream per device, whichever host thread queues the work. The caching
+// allocator hands a freed block to the next request without waiting for the kernels that used it, which is
+// safe only while every kernel is ordered on one stream (Node runs models on several worker threads).
+cudaStream_t current_stream() { return cudaStreamLegacy; }
 
 const Backend* backend_or_null() {
   static const Backend b = make_backend();

@@ -1,7 +1,9 @@
 # PyTorch side of `lkrobust bench model`: images/s of the same model (timm, or scripts/replknet_reference.py for
 # RepLKNet), channels-last, same threads and batch, forward (no_grad) and input gradient (sum of CE).
 # Usage: torch_model.py '{"name": "resnet50", "family": "resnet", "batch": 8, "size": 224, "threads": 2,
-#                          "reps": 5, "warmup": 2, "config": {...}}'  -> prints one JSON line.
+#                          "reps": 5, "warmup": 2, "config": {...}, "device": "cpu"}'  -> prints one JSON line.
+# With "device": "cuda" it runs on the GPU in strict f32 (TF32 off for cuDNN and cuBLAS, as our kernels are f32),
+# cudnn.benchmark on, and synchronises before reading the clock.
 import json
 import os
 import sys
@@ -33,19 +35,28 @@ def build():
     return timm.create_model(name, pretrained=False, **kw)
 
 
-model = build().eval().to(memory_format=torch.channels_last)
+dev = torch.device("cuda" if str(args.get("device", "cpu")).startswith("cuda") else "cpu")
+if dev.type == "cuda":
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+model = build().eval().to(dev, memory_format=torch.channels_last)
 b, s = int(args["batch"]), int(args["size"])
-x = torch.rand(b, 3, s, s).contiguous(memory_format=torch.channels_last)
-labels = torch.randint(0, 1000, (b,))
+x = torch.rand(b, 3, s, s).contiguous(memory_format=torch.channels_last).to(dev)
+labels = torch.randint(0, 1000, (b,)).to(dev)
+sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
 
 def timed(fn):
     for _ in range(int(args["warmup"])):
         fn()
+    sync()
     ts = []
     for _ in range(int(args["reps"])):
+        sync()
         t0 = time.perf_counter()
         fn()
+        sync()
         ts.append(time.perf_counter() - t0)
     ts.sort()
     return ts[len(ts) // 2]

@@ -33,13 +33,14 @@ const modelBench = {
       .option('reps', { type: 'number', default: 5 })
       .option('warmup', { type: 'number', default: 2 })
       .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch through the oracle venv (if present)' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (ours and PyTorch both)' })
       .option('json', { type: 'boolean', default: false }),
-  handler: async (argv: { model: string[]; batch: number; size?: number; reps: number; warmup: number; torch: boolean; json: boolean }) => {
+  handler: async (argv: { model: string[]; batch: number; size?: number; reps: number; warmup: number; torch: boolean; device: string; json: boolean }) => {
     const threads = engineInfo().cpu.threads;
     const python = argv.torch ? oraclePythonPath() : null;
     const rows = [];
     for (const name of argv.model) {
-      rows.push(await benchModel({ name, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, python }));
+      rows.push(await benchModel({ name, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, python, device: argv.device }));
       if (!argv.json) process.stderr.write(`done ${name}\n`);
     }
     if (argv.json) process.stdout.write(JSON.stringify({ threads, rows }, null, 2) + '\n');
