@@ -5,34 +5,16 @@
 # With "device": "cuda" it runs on the GPU in strict f32 (TF32 off for cuDNN and cuBLAS, as our kernels are f32),
 # cudnn.benchmark on, and synchronises before reading the clock.
 import json
-import os
 import sys
 import time
 
 import torch
 
+from torch_build import build  # this script's directory is on sys.path
+
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
-
-
-def build():
-    fam, name, cfg = args["family"], args["name"], args.get("config", {})
-    if fam == "replknet":
-        sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-        import replknet_reference as ref  # written from REFERENCE.md, official key names
-
-        return ref.build_from_config(cfg)
-    if fam == "alexnet":
-        import torchvision
-
-        return torchvision.models.alexnet()
-    import timm
-
-    kw = {}
-    if fam == "convnext" and cfg.get("kernel_size", 7) != 7:
-        kw["kernel_sizes"] = cfg["kernel_size"]
-    return timm.create_model(name, pretrained=False, **kw)
 
 
 dev = torch.device("cuda" if str(args.get("device", "cpu")).startswith("cuda") else "cpu")
@@ -40,7 +22,7 @@ if dev.type == "cuda":
     torch.backends.cudnn.benchmark = True
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
-model = build().eval().to(dev, memory_format=torch.channels_last)
+model = build(args["family"], args["name"], args.get("config", {})).eval().to(dev, memory_format=torch.channels_last)
 b, s = int(args["batch"]), int(args["size"])
 x = torch.rand(b, 3, s, s).contiguous(memory_format=torch.channels_last).to(dev)
 labels = torch.randint(0, 1000, (b,)).to(dev)
