@@ -41,6 +41,15 @@ t.test('the CLI says why --device cuda cannot run, before reading any weights', 
   t.notMatch(err!.stderr, /nonexistent/, 'the device is checked before the weights are opened');
 });
 
+t.test('bench dwconv --device cuda says why it cannot run', { skip: gpus ? 'a CUDA device is present' : false }, async (t) => {
+  const err = await run('node', [CLI, 'bench', 'dwconv', '--device', 'cuda', '--no-torch', '--reps', '1']).then(
+    () => null,
+    (e: { stderr: string; code: number }) => e,
+  );
+  t.ok(err, 'the bench fails');
+  t.match(err!.stderr, info.cuda.compiled ? /device cuda:0: this build has CUDA, but no CUDA device is visible/ : /no CUDA backend/);
+});
+
 function relL2(a: Float32Array, b: Float32Array): number {
   let num = 0;
   let den = 0;

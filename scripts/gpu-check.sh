@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The whole GPU check of the CUDA backend in one command, for the GPU machine (nvcc, CMake, Python with PyTorch
+# and timm; no Node.js). Docs: docs/CUDA.md.
+#
+#   bash scripts/gpu-check.sh [all | build | ops | parity | dwconv | models | summary]
+#
+#   build    cmake -DLKR_CUDA=ON (arch LKR_GPU_ARCH, default 90) into build/gpu, then ctest
+#   ops      lkr-test-backend-ops: every op of LK_OPS on CUDA against the CPU backend
+#   parity   random-weight checkpoints from PyTorch (scripts/gpu/make_weights.py), then per model
+#            lkr-bench-model --check: logits CUDA vs CPU (rel. L2 <= 1e-4), both vs PyTorch
+#   dwconv   lkr-bench-dwconv --device cuda beside torch conv2d(groups=C) channels-last (cudnn.benchmark, no TF32)
+#   models   images/s forward and input gradient, RepLKNet-31B (and ConvNeXt-T) at batch 64, ours vs PyTorch
+#   summary  results.json and summary.md from the above (thresholds of issue #8 marked pass/FAIL)
+#
+# Results go to $OUT/gpu-check if OUT is set, else build/gpu-check. Phases can run in separate calls (the
+# build directory is reused). oneDNN: the system's, or build/onednn from scripts/gpu/pack-onednn.sh (carried).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+phase=${1:-all}
+build=$root/build/gpu
+res=${OUT:-$root/build}/gpu-check
+work=$root/build/gpu-work
+py=${PYTHON:-python3}
+mkdir -p "$res" "$work"
+status=0
+
+onednn_flags=()
+if [ -d "$root/build/onednn/lib" ]; then
+  onednn_flags=(-DCMAKE_DISABLE_FIND_PACKAGE_dnnl=ON -DLKR_DNNL="$root/build/onednn/lib/libdnnl.so"
+                -DCMAKE_CXX_FLAGS="-I$root/build/onednn/include")
+  export LD_LIBRARY_PATH="$root/build/onednn/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+
+step() { echo "== $* ($(date +%T))"; }
+
+do_build() {
+  step build
+  cmake -S "$root" -B "$build" -DLKR_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${LKR_GPU_ARCH:-90}" \
+    -DCMAKE_BUILD_TYPE=Release "${onednn_flags[@]}" >"$work/configure.log" 2>&1 &&
+    cmake --build "$build" -j"$(nproc)" >"$work/build.log" 2>&1 || {
+      tail -40 "$work/configure.log" "$work/build.log"; echo "build failed"; exit 1; }
+  (cd "$build" && ctest --output-on-failure) >"$res/ctest.log" 2>&1 || status=1
+  tail -3 "$res/ctest.log"
+}
+
+do_ops() {
+  step ops
+  "$build/lkr-test-backend-ops" >"$res/backend_ops.txt" 2>&1 || status=1
+  grep -E "FAIL|MISSING" "$res/backend_ops.txt" | head -40
+  tail -1 "$res/backend_ops.txt"
+}
+
+parity_models="replknet_31b convnext_tiny vit_small_patch16_224 resnet50 lkr_demo_convnext"
+
+do_parity() {
+  step parity
+  "$py" "$root/scripts/gpu/make_weights.py" "$work/weights" $parity_models >"$work/make_weights.log" 2>&1 ||
+    { tail -20 "$work/make_weights.log"; status=1; return; }
+  : >"$res/parity.jsonl"
+  for m in $parity_models; do
+    "$build/lkr-bench-model" --models "$root/scripts/gpu/models.json" --model "$m" --check --device cuda \
+      --weights "$work/weights/$m.safetensors" >>"$res/parity.jsonl" 2>>"$work/parity.err" || status=1
+  done
+  cat "$res/parity.jsonl" "$work/parity.err" 2>/dev/null
+}
+
+do_dwconv() {
+  step dwconv
+  "$build/lkr-bench-dwconv" --device cuda --reps "${LKR_REPS:-20}" --warmup 3 --json >"$work/dwconv_ours.json" ||
+    { status=1; return; }
+  "$py" - "$work/dwconv_ours.json" "$root/scripts/bench/torch_dwconv.py" "$res/dwconv.json" <<'PY'
+import json, subprocess, sys
+ours = json.load(open(sys.argv[1]))
+args = {"threads": 1, "reps": 20, "warmup": 3, "rows": ours["rows"], "device": "cuda"}
+out = subprocess.run([sys.executable, sys.argv[2], json.dumps(args)], capture_output=True, text=True, check=True)
+t = json.loads(out.stdout.strip().splitlines()[-1])
+for r, ms in zip(ours["rows"], t["ms"]):
+    r["torch_ms"] = ms
+    r["ratio_torch"] = ms / r["ms"]
+ours["torch"] = t["torch"]
+json.dump(ours, open(sys.argv[3], "w"), indent=1)
+for r in ours["rows"]:
+    print(f'{r["n"]:3} {r["c"]:5} {r["h"]:3} {r["k"]:3} {r["pass"]:12} {r["ms"]:8.3f} ms {r["gflops"]:9.0f} GFLOP/s'
+          f' {100 * r["peak_fraction"]:5.1f}% peak  torch {r["torch_ms"]:8.3f} ms  x{r["ratio_torch"]:.2f}')
+PY
+  [ -s "$res/dwconv.json" ] || status=1
+}
+
+do_models() {
+  step models
+  : >"$res/models.jsonl"
+  for m in replknet_31b convnext_tiny; do
+    "$build/lkr-bench-model" --models "$root/scripts/gpu/models.json" --model "$m" --device cuda \
+      --batch "${LKR_BATCH:-64}" --reps 5 --warmup 2 >"$work/ours.json" || { status=1; continue; }
+    "$py" - "$root/scripts/gpu/models.json" "$m" "$work/ours.json" "$root/scripts/bench/torch_model.py" \
+      "${LKR_BATCH:-64}" >>"$res/models.jsonl" <<'PY' || status=1
+import json, subprocess, sys
+entry = json.load(open(sys.argv[1]))[sys.argv[2]]
+ours = json.load(open(sys.argv[3]))
+args = {"name": sys.argv[2], "family": entry["family"], "batch": int(sys.argv[5]), "size": entry["inputSize"],
+        "threads": 1, "reps": 5, "warmup": 2, "config": entry["config"], "device": "cuda"}
+out = subprocess.run([sys.executable, sys.argv[4], json.dumps(args)], capture_output=True, text=True, check=True)
+t = json.loads(out.stdout.strip().splitlines()[-1])
+ours.update(torch=t["torch"], torch_forward_ips=ours["batch"] / t["forward_s"], torch_grad_ips=ours["batch"] / t["grad_s"])
+ours["ratio_forward"] = ours["forward_ips"] / ours["torch_forward_ips"]
+ours["ratio_grad"] = ours["grad_ips"] / ours["torch_grad_ips"]
+print(json.dumps(ours))
+PY
+  done
+  cat "$res/models.jsonl"
+}
+
+do_summary() {
+  step summary
+  "$py" "$root/scripts/gpu/summarize.py" "$res" || status=1
+}
+
+case $phase in
+  build) do_build ;;
+  ops) do_ops ;;
+  parity) do_parity ;;
+  dwconv) do_dwconv ;;
+  models) do_models ;;
+  summary) do_summary ;;
+  all) do_build; do_ops; do_parity; do_dwconv; do_models; do_summary ;;
+  *) echo "usage: gpu-check.sh [all|build|ops|parity|dwconv|models|summary]" >&2; exit 2 ;;
+esac
+exit $status
