@@ -14,6 +14,8 @@
 #
 # Results go to $OUT/gpu-check if OUT is set, else build/gpu-check. Phases can run in separate calls (the
 # build directory is reused). oneDNN: the system's, or build/onednn from scripts/gpu/pack-onednn.sh (carried).
+# A dry run of the scripts on a machine without a GPU: LKR_CHECK_DEVICE=cpu LKR_BATCH=2 LKR_DWCONV_ROWS="1,32,14,14,7,1"
+# (every comparison is then CPU against CPU: it checks the plumbing, not the CUDA kernels).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 phase=${1:-all}
@@ -21,6 +23,9 @@ build=$root/build/gpu
 res=${OUT:-$root/build}/gpu-check
 work=$root/build/gpu-work
 py=${PYTHON:-python3}
+dev=${LKR_CHECK_DEVICE:-cuda}
+rows=()
+[ -n "${LKR_DWCONV_ROWS:-}" ] && rows=(--rows "$LKR_DWCONV_ROWS")
 mkdir -p "$res" "$work"
 status=0
 
@@ -58,7 +63,7 @@ do_parity() {
     { tail -20 "$work/make_weights.log"; status=1; return; }
   : >"$res/parity.jsonl"
   for m in $parity_models; do
-    "$build/lkr-bench-model" --models "$root/scripts/gpu/models.json" --model "$m" --check --device cuda \
+    "$build/lkr-bench-model" --models "$root/scripts/gpu/models.json" --model "$m" --check --device "$dev" \
       --weights "$work/weights/$m.safetensors" >>"$res/parity.jsonl" 2>>"$work/parity.err" || status=1
   done
   cat "$res/parity.jsonl" "$work/parity.err" 2>/dev/null
@@ -66,12 +71,12 @@ do_parity() {
 
 do_dwconv() {
   step dwconv
-  "$build/lkr-bench-dwconv" --device cuda --reps "${LKR_REPS:-20}" --warmup 3 --json >"$work/dwconv_ours.json" ||
+  "$build/lkr-bench-dwconv" --device "$dev" "${rows[@]}" --reps "${LKR_REPS:-20}" --warmup 3 --json >"$work/dwconv_ours.json" ||
     { status=1; return; }
-  "$py" - "$work/dwconv_ours.json" "$root/scripts/bench/torch_dwconv.py" "$res/dwconv.json" <<'PY'
-import json, subprocess, sys
+  "$py" - "$work/dwconv_ours.json" "$root/scripts/bench/torch_dwconv.py" "$res/dwconv.json" "$dev" <<'PY'
+import json, os, subprocess, sys
 ours = json.load(open(sys.argv[1]))
-args = {"threads": 1, "reps": 20, "warmup": 3, "rows": ours["rows"], "device": "cuda"}
+args = {"threads": os.cpu_count(), "reps": 20, "warmup": 3, "rows": ours["rows"], "device": sys.argv[4]}
 out = subprocess.run([sys.executable, sys.argv[2], json.dumps(args)], capture_output=True, text=True, check=True)
 t = json.loads(out.stdout.strip().splitlines()[-1])
 for r, ms in zip(ours["rows"], t["ms"]):
@@ -90,15 +95,15 @@ do_models() {
   step models
   : >"$res/models.jsonl"
   for m in replknet_31b convnext_tiny; do
-    "$build/lkr-bench-model" --models "$root/scripts/gpu/models.json" --model "$m" --device cuda \
+    "$build/lkr-bench-model" --models "$root/scripts/gpu/models.json" --model "$m" --device "$dev" \
       --batch "${LKR_BATCH:-64}" --reps 5 --warmup 2 >"$work/ours.json" || { status=1; continue; }
     "$py" - "$root/scripts/gpu/models.json" "$m" "$work/ours.json" "$root/scripts/bench/torch_model.py" \
-      "${LKR_BATCH:-64}" >>"$res/models.jsonl" <<'PY' || status=1
-import json, subprocess, sys
+      "${LKR_BATCH:-64}" "$dev" >>"$res/models.jsonl" <<'PY' || status=1
+import json, os, subprocess, sys
 entry = json.load(open(sys.argv[1]))[sys.argv[2]]
 ours = json.load(open(sys.argv[3]))
 args = {"name": sys.argv[2], "family": entry["family"], "batch": int(sys.argv[5]), "size": entry["inputSize"],
-        "threads": 1, "reps": 5, "warmup": 2, "config": entry["config"], "device": "cuda"}
+        "threads": os.cpu_count(), "reps": 5, "warmup": 2, "config": entry["config"], "device": sys.argv[6]}
 out = subprocess.run([sys.executable, sys.argv[4], json.dumps(args)], capture_output=True, text=True, check=True)
 t = json.loads(out.stdout.strip().splitlines()[-1])
 ours.update(torch=t["torch"], torch_forward_ips=ours["batch"] / t["forward_s"], torch_grad_ips=ours["batch"] / t["grad_s"])
