@@ -83,6 +83,9 @@ void conv_cases(std::vector<Case>& out) {
       {2, 16, 15, 24, 24, 3, 2, 1, 1, 24, true},   // depthwise 3x3 stride 2 (direct path)
       {1, 11, 11, 8, 8, 3, 1, 2, 2, 8, false},     // depthwise dilated (direct path)
       {1, 6, 6, 8, 8, 5, 1, 0, 1, 8, true},        // depthwise, no padding
+      {1, 12, 13, 8, 8, 4, 1, 1, 1, 8, true, 2, 2},// depthwise, even kernel, asymmetric padding
+      {2, 7, 6, 16, 16, 3, 1, 3, 1, 16, false},    // depthwise, padding wider than the kernel
+      {1, 5, 70, 8, 8, 31, 1, 15, 1, 8, true},     // depthwise 31x31, wide and short (3 column tiles)
   };
   for (const ConvSpec& c : specs) {
     const Conv2dArgs a = args_of(c);
@@ -134,7 +137,7 @@ void gemm_cases(std::vector<Case>& out) {
   }
   for (int ta = 0; ta < 2; ta++)
     for (int tb = 0; tb < 2; tb++)
-      for (Shape mnk : {Shape{13, 9, 17}, Shape{65, 70, 3}, Shape{1, 5, 130}}) {
+      for (Shape mnk : {Shape{13, 9, 17}, Shape{65, 70, 3}, Shape{1, 5, 130}, Shape{33, 17, 1500}}) {
         const int64_t M = mnk[0], N = mnk[1], K = mnk[2];
         Shape as = ta ? Shape{2, 3, K, M} : Shape{2, 3, M, K}, bs = tb ? Shape{2, 3, N, K} : Shape{2, 3, K, N};
         Tensor a = random(as), b = random(bs), dy = random({2, 3, M, N});

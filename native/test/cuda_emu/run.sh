@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs lkr-test-backend-ops with the CUDA backend's kernels executed on the CPU by an emulator, so their index
+# arithmetic, bounds, shared-memory use and barriers can be checked on a machine without a GPU (docs/CUDA.md).
+# The .cu sources are rewritten only where C++ cannot take them (kernel<<<grid, block, smem, stream>>>(...)
+# becomes cuemu::launch(...); `extern __shared__` becomes the block's buffer), then compiled by g++ against
+# include/cuda_runtime.h: one block at a time, one std::thread per CUDA thread, __syncthreads and warp
+# shuffles as barriers. Built with AddressSanitizer and exact-size device allocations (allocator_exact.cpp), so
+# an access past any device buffer or past shared memory stops the run.
+#
+# Needs the plain CMake tree built with CUDA (its CPU objects are linked in):
+#   cmake -S . -B build/native -DLKR_CUDA=ON && cmake --build build/native -j2
+#   bash native/test/cuda_emu/run.sh [--op NAME]        (all 224 cases: about 4 minutes on 2 cores)
+#
+# What it cannot show: speed, the GPU memory model (ordering between blocks, which it serialises), warp
+# divergence, and launch limits beyond block size and shared memory. It does not replace the GPU check.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+objs=$root/build/native/CMakeFiles/lkr_core.dir/native
+[ -d "$objs/cuda" ] || { echo "cuda_emu: build build/native with -DLKR_CUDA=ON first" >&2; exit 1; }
+out=$root/build/cuda_emu
+rm -rf "$out/src" && mkdir -p "$out/src" "$out/obj"
+python3 "$here/rewrite_launches.py" "$root/native/cuda" "$out/src" >/dev/null
+rm -f "$out/src/allocator.cpp"  # replaced by allocator_exact.cpp
+flags=(-std=c++20 -O1 -g -fsanitize=address -fno-omit-frame-pointer -pthread -fopenmp -w
+       -I"$here/include" -I"$out/src" -I"$root/native" -DLKR_WITH_CUDA=1 -DLKR_CUDA_ARCHS='"emulated"')
+for f in "$out"/src/*.cpp "$here"/emulator.cpp "$here"/allocator_exact.cpp "$here"/bench_absent.cpp \
+         "$root/native/test/backend_ops_test.cpp"; do
+  g++ "${flags[@]}" -c "$f" -o "$out/obj/$(basename "$f" .cpp).o" &
+  while [ "$(jobs -r | wc -l)" -ge 2 ]; do wait -n; done
+done
+wait
+cpu=$(find "$objs"/{core,cpu,nn,bench} -name '*.o')
+g++ -fsanitize=address -pthread -fopenmp "$out"/obj/*.o $cpu -ldnnl -o "$out/lkr-test-backend-ops-emulated"
+ASAN_OPTIONS=detect_leaks=0 "$out/lkr-test-backend-ops-emulated" "$@"
