@@ -3,7 +3,8 @@
 # .safetensors under our key names, plus the check's input and PyTorch's answers:
 #   __input__ (N, H, W, 3) in [0, 1], __labels__ (N) as floats, __logits__ (N, K),
 #   __input_grad__ (N, H, W, 3) = d(sum of cross-entropy)/d(input pixels), normalisation included.
-# Usage: make_weights.py OUT_DIR MODEL [MODEL ...]   (configs from scripts/gpu/models.json; CPU is enough)
+# Usage: make_weights.py [--models FILE] OUT_DIR MODEL [MODEL ...]   (default FILE scripts/gpu/models.json;
+# scripts/gpu/tiny_models.json holds small graphs of every family; CPU is enough)
 import json
 import os
 import struct
@@ -70,11 +71,15 @@ def make(name, entry, out_dir, batch=2):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3:
-        sys.exit("usage: make_weights.py OUT_DIR MODEL [MODEL ...]")
-    models = json.load(open(os.path.join(here, "models.json")))
-    os.makedirs(sys.argv[1], exist_ok=True)
-    for name in sys.argv[2:]:
+    args = sys.argv[1:]
+    models_file = os.path.join(here, "models.json")
+    if args[:1] == ["--models"]:
+        models_file, args = args[1], args[2:]
+    if len(args) < 2:
+        sys.exit("usage: make_weights.py [--models FILE] OUT_DIR MODEL [MODEL ...]")
+    models = json.load(open(models_file))
+    os.makedirs(args[0], exist_ok=True)
+    for name in args[1:]:
         if name not in models:
-            sys.exit(f"make_weights.py: unknown model {name!r} (see scripts/gpu/models.json)")
-        print(make(name, models[name], sys.argv[1]), flush=True)
+            sys.exit(f"make_weights.py: unknown model {name!r} (see {models_file})")
+        print(make(name, models[name], args[0]), flush=True)

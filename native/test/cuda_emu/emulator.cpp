@@ -1,6 +1,7 @@
 // The emulator's runtime (include/cuda_runtime.h): launches run block after block on a pool of std::threads.
 #include <cuda_runtime.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 thread_local uint3 threadIdx, blockIdx;
@@ -10,6 +11,12 @@ namespace cuemu {
 
 BlockCtx* ctx = nullptr;
 thread_local int linear_tid = 0;
+
+void note_copy(int kind, size_t bytes) {
+  static const bool trace = std::getenv("CUEMU_TRACE_COPIES") != nullptr;
+  if (trace && kind != cudaMemcpyDeviceToDevice)
+    std::fprintf(stderr, "cuemu copy %s %zu bytes\n", kind == cudaMemcpyHostToDevice ? "H2D" : "D2H", bytes);
+}
 
 void launch(dim3 grid, dim3 block, size_t smem, const std::function<void()>& body) {
   const int nt = static_cast<int>(block.x * block.y * block.z);
