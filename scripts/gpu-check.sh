@@ -7,7 +7,8 @@
 #   build    cmake -DLKR_CUDA=ON (arch LKR_GPU_ARCH, default 90) into build/gpu, then ctest
 #   ops      lkr-test-backend-ops: every op of LK_OPS on CUDA against the CPU backend
 #   parity   random-weight checkpoints from PyTorch (scripts/gpu/make_weights.py), then per model
-#            lkr-bench-model --check: logits CUDA vs CPU (rel. L2 <= 1e-4), both vs PyTorch
+#            lkr-bench-model --check: logits CUDA vs CPU (rel. L2 <= 1e-4), both vs PyTorch; first the tiny
+#            graphs of every family (scripts/gpu/tiny_models.json), then the registry's real sizes
 #   dwconv   lkr-bench-dwconv --device cuda beside torch conv2d(groups=C) channels-last (cudnn.benchmark, no TF32)
 #   models   images/s forward and input gradient, RepLKNet-31B (and ConvNeXt-T) at batch 64, ours vs PyTorch
 #   summary  results.json and summary.md from the above (thresholds of issue #8 marked pass/FAIL)
@@ -56,16 +57,25 @@ do_ops() {
 }
 
 parity_models="replknet_31b convnext_tiny vit_small_patch16_224 resnet50 lkr_demo_convnext"
+tiny_models="tiny_replknet tiny_convnext tiny_vit tiny_resnet"
+
+# check_models MODELS_JSON MODEL...: weights from PyTorch, then CUDA vs CPU vs PyTorch for each.
+check_models() {
+  local file=$1
+  shift
+  "$py" "$root/scripts/gpu/make_weights.py" --models "$file" "$work/weights" "$@" >>"$work/make_weights.log" 2>&1 ||
+    { tail -20 "$work/make_weights.log"; status=1; return; }
+  for m in "$@"; do
+    "$build/lkr-bench-model" --models "$file" --model "$m" --check --device "$dev" \
+      --weights "$work/weights/$m.safetensors" >>"$res/parity.jsonl" 2>>"$work/parity.err" || status=1
+  done
+}
 
 do_parity() {
   step parity
-  "$py" "$root/scripts/gpu/make_weights.py" "$work/weights" $parity_models >"$work/make_weights.log" 2>&1 ||
-    { tail -20 "$work/make_weights.log"; status=1; return; }
   : >"$res/parity.jsonl"
-  for m in $parity_models; do
-    "$build/lkr-bench-model" --models "$root/scripts/gpu/models.json" --model "$m" --check --device "$dev" \
-      --weights "$work/weights/$m.safetensors" >>"$res/parity.jsonl" 2>>"$work/parity.err" || status=1
-  done
+  check_models "$root/scripts/gpu/tiny_models.json" $tiny_models
+  check_models "$root/scripts/gpu/models.json" $parity_models
   cat "$res/parity.jsonl" "$work/parity.err" 2>/dev/null
 }
 
