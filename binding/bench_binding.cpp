@@ -1,4 +1,4 @@
-// benchDwconv({reps, warmup, passes, rows}) -> Promise<string JSON>: the depthwise kernel benchmark
+// benchDwconv({reps, warmup, passes, rows, device}) -> Promise<string JSON>: the depthwise kernel benchmark
 // (native/bench/dwconv_bench_core.h) on a worker thread.
 #include <napi.h>
 
@@ -40,6 +40,7 @@ Napi::Value BenchDwconv(const Napi::CallbackInfo& info) {
     o.reps = a.i("reps", 20);
     o.warmup = a.i("warmup", 3);
     o.onednn = a.b("onednn", true);
+    o.device = a.s("device", "cpu");
     std::string passes = a.s("passes", "");
     for (size_t s = 0; s < passes.size();) {
       size_t e = passes.find(',', s);

@@ -69,7 +69,8 @@ class Model : public Napi::ObjectWrap<Model> {
                         InstanceMethod("forward", &Model::Forward), InstanceMethod("inputGradient", &Model::InputGradient),
                         InstanceMethod("reparameterize", &Model::Reparameterize),
                         InstanceMethod("depthwiseKernels", &Model::DepthwiseKernels),
-                        InstanceMethod("normalization", &Model::Normalization)});
+                        InstanceMethod("normalization", &Model::Normalization),
+                        InstanceMethod("toDevice", &Model::ToDevice)});
   }
 
   Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
@@ -124,6 +125,20 @@ class Model : public Napi::ObjectWrap<Model> {
       to_js_error(env, classify(e)).ThrowAsJavaScriptException();
       return env.Undefined();
     }
+  }
+
+  // toDevice("cpu" | "cuda" | "cuda:N"): parameters move there once; forward/inputGradient then run there.
+  Napi::Value ToDevice(const Napi::CallbackInfo& info) {
+    try {
+      require_idle("toDevice");
+      if (info.Length() < 1 || !info[0].IsString())
+        throw lk::ArgError("Model.toDevice: expected \"cpu\", \"cuda\" or \"cuda:N\", received " +
+                           describe(info.Length() ? info[0] : info.Env().Undefined()));
+      model_->to_device(lk::Device::parse(info[0].As<Napi::String>().Utf8Value()));
+    } catch (const std::exception& e) {
+      to_js_error(info.Env(), classify(e)).ThrowAsJavaScriptException();
+    }
+    return info.Env().Undefined();
   }
 
   Napi::Value GetParams(const Napi::CallbackInfo& info) {
@@ -220,6 +235,11 @@ class RunWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       result_ = lk::nn::run_model(model_->model(), x_, opts_, grad_.get());
+      // Results come to the host here, on the thread (and stream) that computed them.
+      const lk::Device host = lk::cpu_device();
+      result_.logits = result_.logits.to(host);
+      if (result_.input_grad.defined()) result_.input_grad = result_.input_grad.to(host);
+      if (result_.attention.defined()) result_.attention = result_.attention.to(host);
     } catch (const std::exception& e) {
       err_ = classify(e);
       SetError(err_.message);

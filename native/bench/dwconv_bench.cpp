@@ -4,6 +4,7 @@
 //   ./lkr-bench-dwconv --kernel 2           forward lab version: 1 scalar, 2 per-pixel vector, 3 register-blocked
 //   ./lkr-bench-dwconv --rows "8,128,56,56,31,1;8,128,28,28,31,2" --pass fwd,bwd_data --reps 30 --json
 //   LKR_ISA=avx2 LKR_NUM_THREADS=1 ./lkr-bench-dwconv --no-onednn
+//   ./lkr-bench-dwconv --device cuda --json    our CUDA kernels; default rows N64 (C128 56x56 k31 first)
 //
 // Rows are n,c,h,w,k,stride with "same" padding. Single-line build (no CMake):
 //   g++ -O3 -fopenmp -std=c++17 -Inative native/bench/dwconv_bench.cpp native/bench/dwconv_bench_core.cpp
@@ -31,7 +32,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 int usage() {
   std::fprintf(stderr,
                "usage: lkr-bench-dwconv [--kernel 1|2|3] [--rows \"n,c,h,w,k,stride;...\"] "
-               "[--pass fwd,bwd_data,bwd_weights] [--reps N] [--warmup N] [--no-onednn] [--json]\n");
+               "[--pass fwd,bwd_data,bwd_weights] [--reps N] [--warmup N] [--no-onednn] [--device cpu|cuda[:N]] [--json]\n");
   return 2;
 }
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     const char* v = nullptr;
     if (a == "--json") json = true;
     else if (a == "--no-onednn") opt.onednn = false;
+    else if (a == "--device" && (v = next())) opt.device = v;
     else if (a == "--kernel" && (v = next())) opt.kernel = std::atoi(v);
     else if (a == "--reps" && (v = next())) opt.reps = std::atoi(v);
     else if (a == "--warmup" && (v = next())) opt.warmup = std::atoi(v);

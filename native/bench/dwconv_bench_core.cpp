@@ -123,6 +123,17 @@ std::vector<DwconvBenchRow> default_dwconv_rows() {
           {8, 1024, 7, 7, 13, 1},  {8, 128, 56, 56, 7, 1}};
 }
 
+std::vector<DwconvBenchRow> default_cuda_dwconv_rows() {
+  return {{64, 128, 56, 56, 31, 1}, {64, 256, 28, 28, 29, 1}, {64, 512, 14, 14, 27, 1},
+          {64, 1024, 7, 7, 13, 1},  {64, 128, 56, 56, 7, 1}};
+}
+
+double dwconv_effective_gflop(const DwconvBenchRow& r) {
+  const int pt = (r.k - 1) / 2, pb = r.k / 2;
+  const int oh = (r.h + pt + pb - r.k) / r.stride + 1, ow = (r.w + pt + pb - r.k) / r.stride + 1;
+  return 2.0 * r.n * r.c * valid_taps_1d(r.h, r.k, r.stride, pt, oh) * valid_taps_1d(r.w, r.k, r.stride, pt, ow) * 1e-9;
+}
+
 double measure_fma_peak_gflops() {
   const bool z = lk::cpu::detected_isa() >= lk::cpu::Isa::avx512;
   if (lk::cpu::detected_isa() < lk::cpu::Isa::avx2) return kNaN;
@@ -149,7 +160,9 @@ DwconvBenchReport measure_dwconv_bench(const BenchOptions& opt) {
   using namespace dnnl;
   using tag = memory::format_tag;
   using dt = memory::data_type;
+  if (opt.device != "cpu") return measure_dwconv_bench_cuda(opt);
   DwconvBenchReport rep;
+  rep.peak_formula = "measured: independent FMAs on all threads";
   rep.threads = lk::cpu::num_threads();
   rep.isa = lk::cpu::dw::isa_name();
   rep.peak_gflops = measure_fma_peak_gflops();
@@ -257,7 +270,8 @@ std::string dwconv_bench_json(const DwconvBenchReport& r) {
     return std::string(b);
   };
   std::ostringstream o;
-  o << "{\"peak_gflops\": " << num(r.peak_gflops) << ", \"rows\": [";
+  o << "{\"device\": \"" << r.device << "\", \"peak_gflops\": " << num(r.peak_gflops) << ", \"peak_formula\": \""
+    << r.peak_formula << "\", \"rows\": [";
   for (size_t i = 0; i < r.rows.size(); i++) {
     const auto& e = r.rows[i];
     o << (i ? ", " : "") << "{\"n\": " << e.row.n << ", \"c\": " << e.row.c << ", \"h\": " << e.row.h
@@ -273,8 +287,12 @@ std::string dwconv_bench_json(const DwconvBenchReport& r) {
 std::string dwconv_bench_table(const DwconvBenchReport& r) {
   std::ostringstream o;
   char b[256];
-  std::snprintf(b, sizeof b, "# dwconv bench: isa %s, %d threads, FMA peak %.1f GFLOP/s\n", r.isa.c_str(), r.threads,
-                r.peak_gflops);
+  if (r.device == "cpu")
+    std::snprintf(b, sizeof b, "# dwconv bench: isa %s, %d threads, FMA peak %.1f GFLOP/s\n", r.isa.c_str(), r.threads,
+                  r.peak_gflops);
+  else
+    std::snprintf(b, sizeof b, "# dwconv bench: %s, fp32 peak %.1f GFLOP/s (%s)\n", r.device.c_str(), r.peak_gflops,
+                  r.peak_formula.c_str());
   o << b;
   std::snprintf(b, sizeof b, "%3s %5s %4s %4s %3s %6s %-11s %9s %8s %6s %9s %6s  %s\n", "n", "c", "h", "w", "k",
                 "stride", "pass", "ms", "gflops", "peak", "onednn_ms", "ratio", "onednn impl");

@@ -31,6 +31,8 @@ const Backend& backend_for(Device d) {
   const Backend* b = cuda::backend_or_null();
   if (!b) throw NotImplemented("device " + d.str() + ": this build has no CUDA backend (configure with LKR_CUDA=ON)");
   int n = cuda::device_count();
+  if (n == 0)
+    throw ArgError("device " + d.str() + ": this build has CUDA, but no CUDA device is visible (no GPU or no driver)");
   if (d.index >= n)
     throw ArgError("device " + d.str() + ": expected a CUDA device index below " + std::to_string(n) + " (" +
                    std::to_string(n) + " device(s) visible)");

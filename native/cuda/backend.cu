@@ -42,7 +42,15 @@ Backend make_backend() {
   b.copy_to_host = copy_to_host;
   b.copy_from_host = copy_from_host;
   b.memset_zero = memset_zero;
+  fill_activation(b);
+  fill_conv(b);
   fill_elementwise(b);
+  fill_gemm(b);
+  fill_loss(b);
+  fill_norm(b);
+  fill_permute_pad(b);
+  fill_pool(b);
+  fill_softmax_attention(b);
   return b;
 }
 
@@ -54,8 +62,10 @@ DeviceScope::DeviceScope(int device) {
 }
 DeviceScope::~DeviceScope() { cudaSetDevice(prev); }
 
-// The legacy default stream for now: one stream per device keeps ordering simple and explicit.
-cudaStream_t current_stream() { return cudaStreamPerThread; }
+// The legacy default stream: one stream per device, whichever host thread queues the work. The caching
+// allocator hands a freed block to the next request without waiting for the kernels that used it, which is
+// safe only while every kernel is ordered on one stream (Node runs models on several worker threads).
+cudaStream_t current_stream() { return cudaStreamLegacy; }
 
 const Backend* backend_or_null() {
   static const Backend b = make_backend();

@@ -7,7 +7,15 @@
 
 namespace lk::cuda {
 
+void fill_activation(Backend& b);
+void fill_conv(Backend& b);
 void fill_elementwise(Backend& b);
+void fill_gemm(Backend& b);
+void fill_loss(Backend& b);
+void fill_norm(Backend& b);
+void fill_permute_pad(Backend& b);
+void fill_pool(Backend& b);
+void fill_softmax_attention(Backend& b);
 
 // Makes `device` current for the scope (ops run on the device of their tensors).
 struct DeviceScope {

@@ -165,16 +165,18 @@ Tensor self_attention(Context& c, const Tensor& x, const Tensor& qkv_w, const Te
   if (c.taping()) {
     c.tape->push([q, k, v, probs = att.probs, scale, part](const Tensor& dout) {
       AttentionGrads g = lk::attention_backward(dout, q, k, v, probs, scale);
-      Tensor d = Tensor::empty({3, q.dim(0), q.dim(1), q.dim(2), q.dim(3)}, q.device());
-      Tensor parts[3] = {g.dq, g.dk, g.dv};
+      // (3, B, H, T, hd) = [dq; dk; dv]: each part padded into its third of a (1, 3, 1, part) map, then
+      // summed, so the concatenation runs on the gradients' device with the public ops (no host copy).
+      const Tensor parts[3] = {g.dq, g.dk, g.dv};
+      Tensor d;
       for (int s = 0; s < 3; s++) {
-        if (d.device().is_cpu()) {
-          std::copy(parts[s].data(), parts[s].data() + part, d.data() + s * part);
-        } else {
-          throw NotImplemented("self_attention backward: device copies of q/k/v gradients are not implemented on " +
-                               d.device().str());
-        }
+        Pad2dArgs at;
+        at.pad_t = s;
+        at.pad_b = 2 - s;
+        Tensor placed = lk::pad2d(parts[s].reshape({1, 1, 1, part}), at);
+        d = s == 0 ? placed : lk::add(d, placed);
       }
+      d = d.reshape({3, q.dim(0), q.dim(1), q.dim(2), q.dim(3)});
       return d;
     });
   }

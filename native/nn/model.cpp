@@ -50,9 +50,17 @@ void Model::set_params(const std::map<std::string, Tensor>& params) {
     if (!extra.empty()) msg += " unexpected " + extra + ";";
     throw ArgError(msg);
   }
-  params_ = params;
+  params_.clear();
+  for (const auto& [k, v] : params) params_[k] = v.to(device_);
   prepare();
   ready_ = true;
+}
+
+void Model::to_device(Device d) {
+  backend_for(d);  // throws, naming the device, when it was not built or is not present
+  if (d == device_) return;
+  device_ = d;
+  if (ready_) set_params(std::map<std::string, Tensor>(params_));
 }
 
 Tensor Model::p(const std::string& name) const {
@@ -83,7 +91,7 @@ RunResult run_model(Model& m, const Tensor& x, const RunOptions& opts, const Gra
   c.record_attention = opts.record_attention;
   c.features_only = opts.features_only;
   RunResult r;
-  r.logits = m.forward(c, x);
+  r.logits = m.forward(c, x.to(m.device()));
   r.records = std::move(c.records);
   r.attention = c.attention;
   if (grad) {
@@ -92,7 +100,7 @@ RunResult run_model(Model& m, const Tensor& x, const RunOptions& opts, const Gra
       if (grad->dlogits.shape() != r.logits.shape())
         throw ArgError("input gradient: expected dlogits of shape " + shape_str(r.logits.shape()) + ", received " +
                        shape_str(grad->dlogits.shape()));
-      dlogits = grad->dlogits;
+      dlogits = grad->dlogits.to(m.device());
     } else {
       Tensor ones = Tensor::empty({r.logits.dim(0)}, r.logits.device());
       ones.fill(1.f);

@@ -28,6 +28,11 @@ class Model {
   void set_params(const std::map<std::string, Tensor>& params);
   const std::map<std::string, Tensor>& params() const { return params_; }
   bool ready() const { return ready_; }
+  // The device the parameters live on (cpu by default). to_device checks that the device exists (a named
+  // error otherwise), then moves the installed parameters there once; later set_params copies land there too.
+  // run_model moves its input to this device and returns results on it.
+  void to_device(Device d);
+  Device device() const { return device_; }
 
   // x (N, H, W, 3) in [0, 1] -> logits (N, classes), or features when the model has no head; with
   // c.features_only, the last feature map (N, h, w, C) before global pooling (ViT: tokens (N, T, D) after norm).
@@ -49,6 +54,7 @@ class Model {
   std::vector<ParamSpec> specs_;
   std::map<std::string, Tensor> params_;
   bool ready_ = false;
+  Device device_;
 };
 
 // Builds a model of a family ("convnext", "vit", "resnet", "resnetv2", "replknet", "alexnet").

@@ -169,6 +169,12 @@ class RepLKNet : public Model {
       for (int64_t i = 0; i < cl; i++) eye.data()[i * cl + i] = 1.f;
       folded_["head"] = pre_bn_into({eye, Tensor::zeros({cl})}, "norm");
     }
+    // Folding ran on the host; the forward uses the folded weights where the parameters are (uploaded once).
+    const Device dev = params_.begin()->second.device();
+    for (auto& [name, fw] : folded_) {
+      fw.w = fw.w.to(dev);
+      fw.b = fw.b.to(dev);
+    }
   }
 
  private:

@@ -14,17 +14,16 @@ namespace {
 // its row 0 being cls_token + pos_embed[0] and the others pos_embed[1..]. Built from pad2d (tokens seen as an
 // (N, P, 1, D) map padded by one row on top) and add, so it runs on any backend; the backward crops the
 // gradient's first row away (pad2d_backward), the added table being a constant for the input gradient.
-Tensor prepend_cls_add_pos(Context& c, const Tensor& tokens, const std::vector<float>& table) {
+Tensor prepend_cls_add_pos(Context& c, const Tensor& tokens, const Tensor& table) {
   const int64_t N = tokens.dim(0), P = tokens.dim(1), D = tokens.dim(2);
-  if (static_cast<int64_t>(table.size()) != (P + 1) * D)
-    throw ArgError("vit: position table holds " + std::to_string(table.size()) + " values, expected (" +
+  if (table.numel() != (P + 1) * D)
+    throw ArgError("vit: position table holds " + std::to_string(table.numel()) + " values, expected (" +
                    std::to_string(P + 1) + " tokens x " + std::to_string(D) + ")");
   Pad2dArgs top;
   top.pad_t = 1;
-  Tensor padded = lk::pad2d(tokens.reshape({N, P, 1, D}), top).reshape({N, P + 1, D});
-  std::vector<float> tiled(static_cast<size_t>(N) * table.size());
-  for (int64_t n = 0; n < N; n++) std::copy(table.begin(), table.end(), tiled.begin() + n * table.size());
-  Tensor y = lk::add(padded, Tensor::from_vector(tiled, {N, P + 1, D}).to(tokens.device()));
+  Tensor padded = lk::pad2d(tokens.reshape({N, P, 1, D}), top).reshape({N, (P + 1) * D});
+  // The table, one row of (1 + P) * D values on the tokens' device, is broadcast over the N images.
+  Tensor y = lk::add(padded, table).reshape({N, P + 1, D});
   if (c.taping()) {
     c.tape->push([top, N, P, D](const Tensor& dy) {
       return lk::pad2d_backward(dy.reshape({N, P + 1, 1, D}), top).reshape({N, P, D});
@@ -135,15 +134,17 @@ class ViT : public Model {
  protected:
   // The constant added to the token sequence: row 0 = cls_token + pos_embed[0], rows 1.. = pos_embed[1..].
   void prepare() override {
-    token_table_ = p("pos_embed").to_vector();
+    std::vector<float> table = p("pos_embed").to_vector();
     const std::vector<float> cls = p("cls_token").to_vector();
-    for (int d = 0; d < dim_; d++) token_table_[d] += cls[d];
+    for (int d = 0; d < dim_; d++) table[d] += cls[d];
+    // Kept where the parameters are, so the forward uploads nothing.
+    token_table_ = Tensor::from_vector(table, {static_cast<int64_t>(table.size())}).to(p("pos_embed").device());
   }
 
  private:
   int dim_, depth_, heads_, patch_, img_, grid_, classes_;
   std::vector<std::string> units_;
-  std::vector<float> token_table_;
+  Tensor token_table_;  // ((1 + P) * D), on the parameters' device
 };
 
 }  // namespace

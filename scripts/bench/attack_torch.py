@@ -5,20 +5,18 @@
 #                          "threads": 2, "steps": 5, "eps": 0.0157, "reps": 3, "warmup": 1,
 #                          "mean": [...], "std": [...]}'  -> prints one JSON line {"torch", "seconds"}.
 import json
-import os
 import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_zoo import build_torch_model  # noqa: E402
+from torch_build import build  # this script's directory is on sys.path
 
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
 
-net = build_torch_model(args["family"], args["name"], args.get("config", {})).eval().to(memory_format=torch.channels_last)
+net = build(args["family"], args["name"], args.get("config", {})).eval().to(memory_format=torch.channels_last)
 for p in net.parameters():
     p.requires_grad_(False)
 mean = torch.tensor(args["mean"]).view(1, 3, 1, 1)

@@ -1,34 +1,43 @@
 # PyTorch side of `lkrobust bench model`: images/s of the same model (timm, or scripts/replknet_reference.py for
 # RepLKNet), channels-last, same threads and batch, forward (no_grad) and input gradient (sum of CE).
 # Usage: torch_model.py '{"name": "resnet50", "family": "resnet", "batch": 8, "size": 224, "threads": 2,
-#                          "reps": 5, "warmup": 2, "config": {...}}'  -> prints one JSON line.
+#                          "reps": 5, "warmup": 2, "config": {...}, "device": "cpu"}'  -> prints one JSON line.
+# With "device": "cuda" it runs on the GPU in strict f32 (TF32 off for cuDNN and cuBLAS, as our kernels are f32),
+# cudnn.benchmark on, and synchronises before reading the clock.
 import json
-import os
 import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_zoo import build_torch_model  # noqa: E402
+from torch_build import build  # this script's directory is on sys.path
 
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
 
-model = build_torch_model(args["family"], args["name"], args.get("config", {})).eval().to(memory_format=torch.channels_last)
+dev = torch.device("cuda" if str(args.get("device", "cpu")).startswith("cuda") else "cpu")
+if dev.type == "cuda":
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+model = build(args["family"], args["name"], args.get("config", {})).eval().to(dev, memory_format=torch.channels_last)
 b, s = int(args["batch"]), int(args["size"])
-x = torch.rand(b, 3, s, s).contiguous(memory_format=torch.channels_last)
-labels = torch.randint(0, 1000, (b,))
+x = torch.rand(b, 3, s, s).contiguous(memory_format=torch.channels_last).to(dev)
+labels = torch.randint(0, 1000, (b,)).to(dev)
+sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
 
 def timed(fn):
     for _ in range(int(args["warmup"])):
         fn()
+    sync()
     ts = []
     for _ in range(int(args["reps"])):
+        sync()
         t0 = time.perf_counter()
         fn()
+        sync()
         ts.append(time.perf_counter() - t0)
     ts.sort()
     return ts[len(ts) // 2]

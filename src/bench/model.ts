@@ -19,6 +19,8 @@ export interface ModelBenchOptions {
   threads: number;
   python?: string | null; // the oracle's python for the PyTorch anchor
   modelOptions?: Record<string, number>;
+  /** 'cpu' (default) or 'cuda[:N]': ours and PyTorch's both run there. */
+  device?: string;
 }
 
 export interface ModelBenchRow {
@@ -26,6 +28,7 @@ export interface ModelBenchRow {
   batch: number;
   size: number;
   threads: number;
+  device: string;
   forward_ips: number;
   grad_ips: number;
   torch_forward_ips: number | null;
@@ -70,7 +73,7 @@ async function median(fn: () => Promise<unknown>, warmup: number, reps: number):
 }
 
 export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRow> {
-  const model = new Model(o.name, { options: o.modelOptions });
+  const model = new Model(o.name, { options: o.modelOptions, device: o.device });
   model.setParams(randomParams(model));
   const size = o.size ?? model.entry.preprocess.inputSize;
   const rng = mulberry32(1);
@@ -90,6 +93,7 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRow> {
     batch: o.batch,
     size,
     threads: o.threads,
+    device: o.device ?? 'cpu',
     forward_ips: o.batch / fwd,
     grad_ips: o.batch / grad,
     torch_forward_ips: null,
@@ -100,7 +104,7 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRow> {
   };
   if (o.python) {
     const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/torch_model.py');
-    const args = { name: o.name, family: model.entry.family, batch: o.batch, size, threads: o.threads, reps: o.reps, warmup: o.warmup, config: model.config };
+    const args = { name: o.name, family: model.entry.family, batch: o.batch, size, threads: o.threads, reps: o.reps, warmup: o.warmup, config: model.config, device: o.device ?? 'cpu' };
     const { stdout } = await run(o.python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
     const t = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; forward_s: number; grad_s: number };
     row.torch_forward_ips = o.batch / t.forward_s;

@@ -51,6 +51,7 @@ interface NativeModel {
   reparameterize(): boolean;
   depthwiseKernels(): { name: string; weight: Tensor }[];
   normalization(): { mean: number[]; std: number[] };
+  toDevice(device: string): void;
 }
 
 type NativeModelCtor = new (family: string, config: Record<string, ConfigValue>) => NativeModel;
@@ -58,6 +59,8 @@ type NativeModelCtor = new (family: string, config: Record<string, ConfigValue>)
 export interface ModelOptions {
   /** Overrides of the entry's config by option name (e.g. { kernelSize: 13 } for ConvNeXt). */
   options?: Record<string, number>;
+  /** Where the parameters live and the model runs: 'cpu' (default), 'cuda' or 'cuda:N'. */
+  device?: string;
 }
 
 export class Model {
@@ -79,6 +82,17 @@ export class Model {
     const Ctor = addon().Model as NativeModelCtor;
     try {
       this.native = new Ctor(this.entry.family, config);
+      // Checked before any weights are read: a missing CUDA build or GPU is reported by name, at once.
+      if (opts.device !== undefined && opts.device !== 'cpu') this.native.toDevice(opts.device);
+    } catch (e) {
+      throw new EngineError((e as Error).message, (e as { code?: string }).code ?? 'LKR_ENGINE');
+    }
+  }
+
+  /** Moves the parameters to 'cpu', 'cuda' or 'cuda:N' (once); inputs and results stay host tensors. */
+  toDevice(device: string): void {
+    try {
+      this.native.toDevice(device);
     } catch (e) {
       throw new EngineError((e as Error).message, (e as { code?: string }).code ?? 'LKR_ENGINE');
     }

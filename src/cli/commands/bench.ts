@@ -34,13 +34,14 @@ const modelBench = {
       .option('reps', { type: 'number', default: 5 })
       .option('warmup', { type: 'number', default: 2 })
       .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch through the oracle venv (if present)' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (ours and PyTorch both)' })
       .option('json', { type: 'boolean', default: false }),
-  handler: async (argv: { model: string[]; batch: number; size?: number; reps: number; warmup: number; torch: boolean; json: boolean }) => {
+  handler: async (argv: { model: string[]; batch: number; size?: number; reps: number; warmup: number; torch: boolean; device: string; json: boolean }) => {
     const threads = engineInfo().cpu.threads;
     const python = argv.torch ? oraclePythonPath() : null;
     const rows = [];
     for (const name of argv.model) {
-      rows.push(await benchModel({ name, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, python }));
+      rows.push(await benchModel({ name, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, python, device: argv.device }));
       if (!argv.json) process.stderr.write(`done ${name}\n`);
     }
     if (argv.json) process.stdout.write(JSON.stringify({ threads, rows }, null, 2) + '\n');
@@ -76,16 +77,18 @@ const dwconvBench = {
       .option('reps', { type: 'number', default: 20 })
       .option('warmup', { type: 'number', default: 3 })
       .option('passes', { type: 'string', default: 'fwd,bwd_data,bwd_weights', describe: 'comma-separated: fwd, bwd_data, bwd_weights' })
-      .option('device', { choices: ['cpu'] as const, default: 'cpu' as const, describe: 'cpu (the CUDA bench comes with the CUDA backend)' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, or cuda[:N]: our CUDA kernels (default rows N64), PyTorch on the same GPU' })
       .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch channels-last through the oracle venv (if present)' })
       .option('json', { type: 'boolean', default: false }),
-  handler: async (argv: { reps: number; warmup: number; passes: string; json: boolean; torch: boolean }) => {
+  handler: async (argv: { reps: number; warmup: number; passes: string; device: string; json: boolean; torch: boolean }) => {
     const run = addon().benchDwconv as (o: object) => Promise<string>;
-    const report = JSON.parse(await run({ reps: argv.reps, warmup: argv.warmup, passes: argv.passes })) as { peak_gflops: number; rows: DwRow[]; torch?: string };
+    const report = JSON.parse(await run({ reps: argv.reps, warmup: argv.warmup, passes: argv.passes, device: argv.device })) as {
+      device: string; peak_gflops: number; peak_formula: string; rows: DwRow[]; torch?: string;
+    };
     const python = argv.torch ? oraclePythonPath() : null;
     if (python) {
       const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scripts/bench/torch_dwconv.py');
-      const args = { threads: engineInfo().cpu.threads, reps: argv.reps, warmup: argv.warmup, rows: report.rows };
+      const args = { threads: engineInfo().cpu.threads, reps: argv.reps, warmup: argv.warmup, rows: report.rows, device: argv.device };
       const { stdout } = await promisify(execFile)(python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
       const t = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; ms: number[] };
       report.rows.forEach((r, i) => (r.ratio_torch = t.ms[i] / r.ms));
@@ -95,7 +98,8 @@ const dwconvBench = {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return;
     }
-    process.stdout.write(`measured FMA peak: ${report.peak_gflops.toFixed(1)} GFLOP/s (${engineInfo().cpu.threads} threads)\n`);
+    if (argv.device === 'cpu') process.stdout.write(`measured FMA peak: ${report.peak_gflops.toFixed(1)} GFLOP/s (${engineInfo().cpu.threads} threads)\n`);
+    else process.stdout.write(`${report.device}: fp32 peak ${report.peak_gflops.toFixed(0)} GFLOP/s (${report.peak_formula})\n`);
     process.stdout.write(table(report.rows as unknown as Record<string, unknown>[]) + '\n');
   },
 };

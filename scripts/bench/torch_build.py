@@ -1,0 +1,37 @@
+# The PyTorch model for a registry entry (timm, torchvision, or scripts/replknet_reference.py for RepLKNet),
+# shared by the PyTorch anchors (torch_model.py) and the GPU check's weight maker (scripts/gpu/make_weights.py).
+import os
+import sys
+
+
+def build(family, name, cfg):
+    if family == "replknet":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+        import replknet_reference as ref  # written from REFERENCE.md, official key names
+
+        keys = ("kernels", "layers", "channels", "small_kernel", "dw_ratio", "ffn_ratio", "num_classes")
+        return ref.RepLKNet(**{k: cfg[k] for k in keys if k in cfg})
+    if family == "alexnet":
+        import torchvision
+
+        return torchvision.models.alexnet()
+    import timm
+
+    kw = {}
+    if family == "convnext" and cfg.get("kernel_size", 7) != 7:
+        kw["kernel_sizes"] = cfg["kernel_size"]
+    if name in timm.list_models(pretrained=False) or "." in name:
+        return timm.create_model(name, pretrained=False, **kw)
+    # Names timm does not know (the demo model, the GPU check's tiny models): the same classes from the config.
+    if family == "convnext":
+        return timm.models.convnext.ConvNeXt(depths=cfg["depths"], dims=cfg["dims"], num_classes=cfg["num_classes"],
+                                             kernel_sizes=cfg.get("kernel_size", 7))
+    if family == "vit":
+        return timm.models.vision_transformer.VisionTransformer(
+            img_size=cfg["img_size"], patch_size=cfg["patch"], embed_dim=cfg["dim"], depth=cfg["depth"],
+            num_heads=cfg["heads"], num_classes=cfg["num_classes"])
+    if family == "resnet":
+        from timm.models.resnet import Bottleneck, ResNet
+
+        return ResNet(block=Bottleneck, layers=cfg["layers"], num_classes=cfg["num_classes"])
+    raise ValueError(f"no PyTorch model for {name!r} ({family})")
