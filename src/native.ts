@@ -129,3 +129,55 @@ export function tensor(shape: number[], data?: Float32Array | number[]): Tensor 
   }
   return { shape: [...shape], data: arr };
 }
+
+// ---- ImageNet-C corruption kernels (native/image) ----
+
+/** A texture frost blends in: RGB bytes, height x width x 3. */
+export interface RgbTexture {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface CorruptImagesOptions {
+  corruption: string;
+  severity: number;
+  /** That severity's parameter tuple from data/corruption_params.json, flattened. */
+  params: number[];
+  seed: number;
+  width: number;
+  height: number;
+  /** count x height x width x 3 RGB bytes. */
+  images: Uint8Array;
+  /** One identity per image (its relative path): the image's random stream depends on it, never on order. */
+  keys: string[];
+  /** Also return each result JPEG-encoded at this quality (4:2:0, optimised Huffman tables). */
+  jpegQuality?: number;
+  frost?: RgbTexture[];
+}
+
+export interface CorruptImagesResult {
+  pixels: Buffer;
+  jpegs: Buffer[] | null;
+}
+
+/** One corruption at one severity over a batch of same-size images, off the main thread. */
+export async function corruptImages(opts: CorruptImagesOptions): Promise<CorruptImagesResult> {
+  const site = new Error();
+  try {
+    return await (addon().corruptImages as (o: CorruptImagesOptions) => Promise<CorruptImagesResult>)(opts);
+  } catch (e) {
+    rethrow(e, site);
+  }
+}
+
+/** `count` procedural frost textures of height x width (our substitute for the generator's photographs). */
+export function frostTextures(seed: number, count: number, height: number, width: number): RgbTexture[] {
+  const site = new Error();
+  try {
+    const bufs = (addon().frostTextures as (s: number, c: number, h: number, w: number) => Buffer[])(seed, count, height, width);
+    return bufs.map((data) => ({ width, height, data }));
+  } catch (e) {
+    rethrow(e, site);
+  }
+}

@@ -1,0 +1,177 @@
+// Digital family: contrast, elastic_transform (the generator's, with its affine step), pixelate, JPEG, and the
+// extra saturate.
+#include <algorithm>
+#include <cmath>
+
+#include "image/corruptions.h"
+#include "image/filters.h"
+#include "image/jpeg_codec.h"
+
+namespace lk::image {
+
+void corrupt_contrast(const Inputs& in, uint8_t* dst) {
+  const double c = in.params[0];
+  const size_t n = size_t(in.src.h) * in.src.w;
+  double mean[3] = {0, 0, 0};
+  for (size_t i = 0; i < n; i++)
+    for (int k = 0; k < 3; k++) mean[k] += in.src.data[3 * i + k] / 255.0;
+  for (double& m : mean) m /= double(n);
+  for (size_t i = 0; i < n; i++)
+    for (int k = 0; k < 3; k++) {
+      const double x = in.src.data[3 * i + k] / 255.0;
+      dst[3 * i + k] = uint8_t(std::clamp((x - mean[k]) * c + mean[k], 0.0, 1.0) * 255.0);
+    }
+}
+
+void corrupt_saturate(const Inputs& in, uint8_t* dst) {
+  const double m = in.params[0], a = in.params[1];
+  const size_t n = size_t(in.src.h) * in.src.w;
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t* s = in.src.data + 3 * i;
+    double h, sat, v, r, g, b;
+    rgb_to_hsv(s[0] / 255.0, s[1] / 255.0, s[2] / 255.0, h, sat, v);
+    hsv_to_rgb(h, std::clamp(sat * m + a, 0.0, 1.0), v, r, g, b);
+    dst[3 * i] = uint8_t(std::clamp(r, 0.0, 1.0) * 255.0);
+    dst[3 * i + 1] = uint8_t(std::clamp(g, 0.0, 1.0) * 255.0);
+    dst[3 * i + 2] = uint8_t(std::clamp(b, 0.0, 1.0) * 255.0);
+  }
+}
+
+void corrupt_jpeg_compression(const Inputs& in, uint8_t* dst) {
+  auto bytes = jpeg_encode(in.src.data, in.src.h, in.src.w, int(in.params[0]), false);
+  jpeg_decode(bytes, dst, in.src.h, in.src.w);
+}
+
+namespace {
+
+// PIL's BOX resampling coefficients (Resample.c precompute_coeffs) in its 22-bit fixed point.
+struct BoxCoeffs {
+  std::vector<int> xmin, count;
+  std::vector<int> k;
+  int ksize;
+  BoxCoeffs(int in, int out) : xmin(out), count(out) {
+    const double scale = double(in) / out, fscale = std::max(scale, 1.0), support = 0.5 * fscale;
+    ksize = int(std::ceil(support)) * 2 + 1;
+    k.assign(size_t(out) * ksize, 0);
+    std::vector<double> w(ksize);
+    for (int o = 0; o < out; o++) {
+      const double centre = (o + 0.5) * scale;
+      int lo = std::max(int(centre - support + 0.5), 0), hi = std::min(int(centre + support + 0.5), in);
+      double ww = 0;
+      for (int j = 0; j < hi - lo; j++) {
+        const double t = (j + lo - centre + 0.5) / fscale;
+        ww += w[j] = (t > -0.5 && t <= 0.5) ? 1.0 : 0.0;
+      }
+      for (int j = 0; j < hi - lo; j++) {
+        const double v = ww != 0 ? w[j] / ww : w[j];
+        k[size_t(o) * ksize + j] = int(v < 0 ? -0.5 + v * (1 << 22) : 0.5 + v * (1 << 22));
+      }
+      xmin[o] = lo, count[o] = hi - lo;
+    }
+  }
+};
+
+inline uint8_t clip8(int64_t acc) { return uint8_t(std::clamp<int64_t>(acc >> 22, 0, 255)); }
+
+// PIL Image.resize(BOX): horizontal pass, then vertical, each rounded to uint8.
+std::vector<uint8_t> box_resize(const uint8_t* src, int h, int w, int oh, int ow) {
+  BoxCoeffs cx(w, ow), cy(h, oh);
+  std::vector<uint8_t> tmp(size_t(h) * ow * 3), out(size_t(oh) * ow * 3);
+  for (int y = 0; y < h; y++)
+    for (int o = 0; o < ow; o++)
+      for (int c = 0; c < 3; c++) {
+        int64_t acc = 1 << 21;
+        for (int j = 0; j < cx.count[o]; j++) acc += int64_t(src[(size_t(y) * w + cx.xmin[o] + j) * 3 + c]) * cx.k[size_t(o) * cx.ksize + j];
+        tmp[(size_t(y) * ow + o) * 3 + c] = clip8(acc);
+      }
+  for (int o = 0; o < oh; o++)
+    for (int x = 0; x < ow * 3; x++) {
+      int64_t acc = 1 << 21;
+      for (int j = 0; j < cy.count[o]; j++) acc += int64_t(tmp[size_t(cy.xmin[o] + j) * ow * 3 + x]) * cy.k[size_t(o) * cy.ksize + j];
+      out[size_t(o) * ow * 3 + x] = clip8(acc);
+    }
+  return out;
+}
+
+}  // namespace
+
+void corrupt_pixelate(const Inputs& in, uint8_t* dst) {
+  const double c = in.params[0];
+  const int H = in.src.h, W = in.src.w, oh = std::max(1, int(H * c)), ow = std::max(1, int(W * c));
+  auto small = box_resize(in.src.data, H, W, oh, ow);
+  // Back up with nearest neighbour (what BOX upsampling amounts to): source floor((i + 0.5) * small / big).
+  for (int y = 0; y < H; y++) {
+    const int sy = std::min(int((y + 0.5) * oh / H), oh - 1);
+    for (int x = 0; x < W; x++) {
+      const int sx = std::min(int((x + 0.5) * ow / W), ow - 1);
+      for (int k = 0; k < 3; k++) dst[(size_t(y) * W + x) * 3 + k] = small[(size_t(sy) * ow + sx) * 3 + k];
+    }
+  }
+}
+
+namespace {
+
+// Solves the 2x3 affine map taking src[i] to dst[i] (cv2.getAffineTransform), by Cramer's rule.
+void affine_from_points(const double src[3][2], const double dst[3][2], double m[2][3]) {
+  auto det3 = [](double a[3][3]) {
+    return a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+           a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  };
+  double A[3][3];
+  for (int i = 0; i < 3; i++) A[i][0] = src[i][0], A[i][1] = src[i][1], A[i][2] = 1;
+  const double d = det3(A);
+  for (int r = 0; r < 2; r++)
+    for (int col = 0; col < 3; col++) {
+      double B[3][3];
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) B[i][j] = j == col ? dst[i][r] : A[i][j];
+      m[r][col] = det3(B) / d;
+    }
+}
+
+// Bilinear sample of channel-interleaved x at (row, col) with a border rule for the taps.
+inline float sample(const FImage& x, double row, double col, int k, Border b) {
+  const int r0 = int(std::floor(row)), c0 = int(std::floor(col));
+  const float tr = float(row - r0), tc = float(col - c0);
+  const int ra = border_index(r0, x.h, b), rb = border_index(r0 + 1, x.h, b);
+  const int ca = border_index(c0, x.w, b), cb = border_index(c0 + 1, x.w, b);
+  const float top = x.at(ra, ca, k) + tc * (x.at(ra, cb, k) - x.at(ra, ca, k));
+  const float bot = x.at(rb, ca, k) + tc * (x.at(rb, cb, k) - x.at(rb, ca, k));
+  return top + tr * (bot - top);
+}
+
+}  // namespace
+
+void corrupt_elastic_transform(const Inputs& in, uint8_t* dst) {
+  const double alpha = in.params[0], sigma = in.params[1], beta = in.params[2];
+  const int H = in.src.h, W = in.src.w;
+  FImage x = to_unit(in.src);
+  // Random affine: three control points around the centre, each coordinate jittered by U(-beta, beta).
+  const double c0 = H / 2, c1 = W / 2, s = std::min(H, W) / 3;
+  const double p1[3][2] = {{c0 + s, c1 + s}, {c0 + s, c1 - s}, {c0 - s, c1 - s}};
+  double p2[3][2], inv[2][3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 2; j++) p2[i][j] = p1[i][j] + in.rng.uniform(-beta, beta);
+  affine_from_points(p2, p1, inv);  // warpAffine samples the source at the inverse map of each output pixel
+  FImage warped(H, W, 3);
+  for (int y = 0; y < H; y++)
+    for (int xx = 0; xx < W; xx++) {
+      const double sx = inv[0][0] * xx + inv[0][1] * y + inv[0][2], sy = inv[1][0] * xx + inv[1][1] * y + inv[1][2];
+      for (int k = 0; k < 3; k++) warped.at(y, xx, k) = sample(x, sy, sx, k, Border::reflect101);
+    }
+  // Smooth random displacement fields (dx drawn first), then resample at (row + dy, col + dx).
+  FImage dx(H, W, 1), dy(H, W, 1);
+  for (float& v : dx.v) v = float(in.rng.uniform(-1, 1));
+  for (float& v : dy.v) v = float(in.rng.uniform(-1, 1));
+  dx = gaussian(dx, sigma, Border::reflect, 3.0);
+  dy = gaussian(dy, sigma, Border::reflect, 3.0);
+  FImage out(H, W, 3);
+  for (int y = 0; y < H; y++)
+    for (int xx = 0; xx < W; xx++) {
+      const double r = y + double(float(dy.at(y, xx) * alpha)), c = xx + double(float(dx.at(y, xx) * alpha));
+      for (int k = 0; k < 3; k++) out.at(y, xx, k) = sample(warped, r, c, k, Border::reflect);
+    }
+  unit_to_u8(out, dst);
+}
+
+}  // namespace lk::image

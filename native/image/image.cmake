@@ -1,0 +1,6 @@
+# ImageNet-C/-P corruption kernels (native/image) in lkr_core, plus libjpeg for the JPEG corruption and the
+# q85 re-encoding the released sets were saved with. Included by the top-level CMakeLists.txt when present.
+find_package(JPEG REQUIRED)
+file(GLOB LKR_IMAGE_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cpp)
+target_sources(lkr_core PRIVATE ${LKR_IMAGE_SOURCES})
+target_link_libraries(lkr_core PUBLIC JPEG::JPEG)
