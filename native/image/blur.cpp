@@ -59,7 +59,10 @@ void corrupt_glass_blur(const Inputs& in, uint8_t* dst) {
   for (int it = 0; it < iters; it++)
     for (int h = H - delta; h > delta; h--)
       for (int w = W - delta; w > delta; w--) {
-        const int dx = in.rng.randint(-delta, delta), dy = in.rng.randint(-delta, delta);
+        // dx then dy, each uniform in [-delta, delta), from the two halves of one draw.
+        const uint64_t r = in.rng.next();
+        const int dx = -delta + int(((r & 0xffffffffu) * uint64_t(2 * delta)) >> 32);
+        const int dy = -delta + int(((r >> 32) * uint64_t(2 * delta)) >> 32);
         const uint8_t* s = &y[(size_t(h + dy) * W + (w + dx)) * 3];
         uint8_t* d = &y[(size_t(h) * W + w) * 3];
         d[0] = s[0], d[1] = s[1], d[2] = s[2];

@@ -129,15 +129,19 @@ void affine_from_points(const double src[3][2], const double dst[3][2], double m
     }
 }
 
-// Bilinear sample of channel-interleaved x at (row, col) with a border rule for the taps.
-inline float sample(const FImage& x, double row, double col, int k, Border b) {
+// Bilinear sample of all channels of interleaved x at (row, col); taps outside the image follow the border rule.
+inline void sample3(const FImage& x, double row, double col, Border b, float* out) {
   const int r0 = int(std::floor(row)), c0 = int(std::floor(col));
   const float tr = float(row - r0), tc = float(col - c0);
-  const int ra = border_index(r0, x.h, b), rb = border_index(r0 + 1, x.h, b);
-  const int ca = border_index(c0, x.w, b), cb = border_index(c0 + 1, x.w, b);
-  const float top = x.at(ra, ca, k) + tc * (x.at(ra, cb, k) - x.at(ra, ca, k));
-  const float bot = x.at(rb, ca, k) + tc * (x.at(rb, cb, k) - x.at(rb, ca, k));
-  return top + tr * (bot - top);
+  int ra = r0, rb = r0 + 1, ca = c0, cb = c0 + 1;
+  if (r0 < 0 || r0 + 1 >= x.h) ra = border_index(r0, x.h, b), rb = border_index(r0 + 1, x.h, b);
+  if (c0 < 0 || c0 + 1 >= x.w) ca = border_index(c0, x.w, b), cb = border_index(c0 + 1, x.w, b);
+  const float *pa = &x.v[(size_t(ra) * x.w + ca) * 3], *pb = &x.v[(size_t(ra) * x.w + cb) * 3];
+  const float *qa = &x.v[(size_t(rb) * x.w + ca) * 3], *qb = &x.v[(size_t(rb) * x.w + cb) * 3];
+  for (int k = 0; k < 3; k++) {
+    const float top = pa[k] + tc * (pb[k] - pa[k]), bot = qa[k] + tc * (qb[k] - qa[k]);
+    out[k] = top + tr * (bot - top);
+  }
 }
 
 }  // namespace
@@ -157,7 +161,7 @@ void corrupt_elastic_transform(const Inputs& in, uint8_t* dst) {
   for (int y = 0; y < H; y++)
     for (int xx = 0; xx < W; xx++) {
       const double sx = inv[0][0] * xx + inv[0][1] * y + inv[0][2], sy = inv[1][0] * xx + inv[1][1] * y + inv[1][2];
-      for (int k = 0; k < 3; k++) warped.at(y, xx, k) = sample(x, sy, sx, k, Border::reflect101);
+      sample3(x, sy, sx, Border::reflect101, &warped.at(y, xx, 0));
     }
   // Smooth random displacement fields (dx drawn first), then resample at (row + dy, col + dx).
   FImage dx(H, W, 1), dy(H, W, 1);
@@ -169,7 +173,7 @@ void corrupt_elastic_transform(const Inputs& in, uint8_t* dst) {
   for (int y = 0; y < H; y++)
     for (int xx = 0; xx < W; xx++) {
       const double r = y + double(float(dy.at(y, xx) * alpha)), c = xx + double(float(dx.at(y, xx) * alpha));
-      for (int k = 0; k < 3; k++) out.at(y, xx, k) = sample(warped, r, c, k, Border::reflect);
+      sample3(warped, r, c, Border::reflect, &out.at(y, xx, 0));
     }
   unit_to_u8(out, dst);
 }

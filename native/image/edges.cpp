@@ -112,16 +112,22 @@ std::vector<uint8_t> equalize_hist(const std::vector<uint8_t>& img) {
 }
 
 std::vector<uint8_t> filter3x3_u8(const std::vector<uint8_t>& img, int h, int w, const int k[9]) {
+  // Pad once with reflect-101, then a plain 3x3 integer correlation.
+  const int pw = w + 2;
+  std::vector<int> pad(size_t(h + 2) * pw);
+  for (int y = 0; y < h + 2; y++)
+    for (int x = 0; x < pw; x++)
+      pad[size_t(y) * pw + x] = img[size_t(border_index(y - 1, h, Border::reflect101)) * w + border_index(x - 1, w, Border::reflect101)];
   std::vector<uint8_t> out(img.size());
-  for (int y = 0; y < h; y++)
+  for (int y = 0; y < h; y++) {
+    const int* r0 = &pad[size_t(y) * pw];
+    const int *r1 = r0 + pw, *r2 = r1 + pw;
     for (int x = 0; x < w; x++) {
-      int s = 0;
-      for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-          s += k[i * 3 + j] * img[size_t(border_index(y + i - 1, h, Border::reflect101)) * w +
-                                  border_index(x + j - 1, w, Border::reflect101)];
+      const int s = k[0] * r0[x] + k[1] * r0[x + 1] + k[2] * r0[x + 2] + k[3] * r1[x] + k[4] * r1[x + 1] + k[5] * r1[x + 2] +
+                    k[6] * r2[x] + k[7] * r2[x + 1] + k[8] * r2[x + 2];
       out[size_t(y) * w + x] = uint8_t(std::clamp(s, 0, 255));
     }
+  }
   return out;
 }
 

@@ -7,6 +7,13 @@
 
 namespace lk::image {
 
+// Marks a hot loop to be compiled twice, for x86-64-v3 (AVX2) and the baseline; the loader picks one.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LK_IMAGE_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define LK_IMAGE_HOT
+#endif
+
 /** Interleaved H x W x C float image (C = 1 or 3). */
 struct FImage {
   int h = 0, w = 0, c = 0;

@@ -82,7 +82,8 @@ void corrupt_snow(const Inputs& in, uint8_t* dst) {
   const auto& p = in.params;  // mean, std, zoom, threshold, blur radius, blur sigma, blend
   const int H = in.src.h, W = in.src.w;
   FImage layer(H, W, 1);
-  for (float& v : layer.v) v = float(p[0] + p[1] * in.rng.normal());
+  in.rng.fill_normal(layer.v.data(), layer.v.size());
+  for (float& v : layer.v) v = float(p[0] + p[1] * v);
   layer = clipped_zoom(layer, p[2]);
   for (float& v : layer.v) v = v < p[3] ? 0.f : std::min(v, 1.f);
   layer = motion_blur(layer, int(p[4]), p[5], in.rng.uniform(-135, -45));
@@ -123,7 +124,8 @@ void corrupt_spatter(const Inputs& in, uint8_t* dst) {
   const auto& p = in.params;  // mean, std, sigma, threshold, k, mud
   const int H = in.src.h, W = in.src.w;
   FImage liquid(H, W, 1);
-  for (float& v : liquid.v) v = float(p[0] + p[1] * in.rng.normal());
+  in.rng.fill_normal(liquid.v.data(), liquid.v.size());
+  for (float& v : liquid.v) v = float(p[0] + p[1] * v);
   liquid = gaussian(liquid, p[2]);
   for (float& v : liquid.v)
     if (v < p[3]) v = 0.f;

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { Argv } from 'yargs';
 
 import { benchAttack } from '../../bench/attack.js';
+import { corruptBench } from './bench_corrupt.js';
 import { benchLoader } from '../../bench/loader.js';
 import { benchModel } from '../../bench/model.js';
 import { oraclePythonPath } from '../../bench/oracle.js';
@@ -128,6 +129,6 @@ const attackBench = {
 export const benchCommand = {
   command: 'bench <what>',
   describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN',
-  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).demandCommand(1),
+  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).command(corruptBench as never).demandCommand(1),
   handler: () => {},
 };
