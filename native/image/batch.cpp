@@ -1,6 +1,9 @@
 #include "image/batch.h"
 
 #include <exception>
+#include <mutex>
+
+#include <malloc.h>
 #include <string>
 
 #include "core/tensor.h"
@@ -8,7 +11,21 @@
 
 namespace lk::image {
 
+namespace {
+// Every corruption allocates a few image-sized buffers (0.2-2 MB). glibc would hand each back to the kernel
+// (mmap/munmap or heap trimming) and fault its pages in again on the next image, which cost more than the
+// corruption itself; keep such buffers in the heap instead (a process-wide, one-time malloc setting).
+void keep_buffers_in_heap() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  });
+}
+}  // namespace
+
 void corrupt_batch(const BatchSpec& spec, std::vector<BatchImage>& images) {
+  keep_buffers_in_heap();
   if (spec.corruption < 0 || spec.corruption >= CORRUPTION_COUNT) throw lk::ArgError("corrupt: unknown corruption");
   const std::string name = corruption_names[spec.corruption];
   if (spec.severity < 1 || spec.severity > 5)

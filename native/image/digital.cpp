@@ -78,12 +78,14 @@ std::vector<uint8_t> box_resize(const uint8_t* src, int h, int w, int oh, int ow
   BoxCoeffs cx(w, ow), cy(h, oh);
   std::vector<uint8_t> tmp(size_t(h) * ow * 3), out(size_t(oh) * ow * 3);
   for (int y = 0; y < h; y++)
-    for (int o = 0; o < ow; o++)
-      for (int c = 0; c < 3; c++) {
-        int64_t acc = 1 << 21;
-        for (int j = 0; j < cx.count[o]; j++) acc += int64_t(src[(size_t(y) * w + cx.xmin[o] + j) * 3 + c]) * cx.k[size_t(o) * cx.ksize + j];
-        tmp[(size_t(y) * ow + o) * 3 + c] = clip8(acc);
-      }
+    for (int o = 0; o < ow; o++) {
+      int64_t a0 = 1 << 21, a1 = 1 << 21, a2 = 1 << 21;
+      const uint8_t* s = src + (size_t(y) * w + cx.xmin[o]) * 3;
+      const int* k = &cx.k[size_t(o) * cx.ksize];
+      for (int j = 0; j < cx.count[o]; j++) a0 += int64_t(s[3 * j]) * k[j], a1 += int64_t(s[3 * j + 1]) * k[j], a2 += int64_t(s[3 * j + 2]) * k[j];
+      uint8_t* t = &tmp[(size_t(y) * ow + o) * 3];
+      t[0] = clip8(a0), t[1] = clip8(a1), t[2] = clip8(a2);
+    }
   for (int o = 0; o < oh; o++)
     for (int x = 0; x < ow * 3; x++) {
       int64_t acc = 1 << 21;
@@ -100,12 +102,12 @@ void corrupt_pixelate(const Inputs& in, uint8_t* dst) {
   const int H = in.src.h, W = in.src.w, oh = std::max(1, int(H * c)), ow = std::max(1, int(W * c));
   auto small = box_resize(in.src.data, H, W, oh, ow);
   // Back up with nearest neighbour (what BOX upsampling amounts to): source floor((i + 0.5) * small / big).
+  std::vector<int> sx(W);
+  for (int x = 0; x < W; x++) sx[x] = std::min(int((x + 0.5) * ow / W), ow - 1) * 3;
   for (int y = 0; y < H; y++) {
-    const int sy = std::min(int((y + 0.5) * oh / H), oh - 1);
-    for (int x = 0; x < W; x++) {
-      const int sx = std::min(int((x + 0.5) * ow / W), ow - 1);
-      for (int k = 0; k < 3; k++) dst[(size_t(y) * W + x) * 3 + k] = small[(size_t(sy) * ow + sx) * 3 + k];
-    }
+    const uint8_t* s = &small[size_t(std::min(int((y + 0.5) * oh / H), oh - 1)) * ow * 3];
+    uint8_t* d = dst + size_t(y) * W * 3;
+    for (int x = 0; x < W; x++) d[3 * x] = s[sx[x]], d[3 * x + 1] = s[sx[x] + 1], d[3 * x + 2] = s[sx[x] + 2];
   }
 }
 
