@@ -79,10 +79,7 @@ void corrupt_motion_blur(const Inputs& in, uint8_t* dst) {
 
 void corrupt_zoom_blur(const Inputs& in, uint8_t* dst) {
   FImage x = to_unit(in.src), acc(x.h, x.w, 3);
-  for (double z : in.params) {
-    FImage zl = clipped_zoom(x, z);
-    for (size_t i = 0; i < acc.v.size(); i++) acc.v[i] += zl.v[i];
-  }
+  for (double z : in.params) clipped_zoom_into(x, z, acc, true);
   const float n1 = float(in.params.size() + 1);
   for (size_t i = 0; i < acc.v.size(); i++) acc.v[i] = (x.v[i] + acc.v[i]) / n1;
   unit_to_u8(acc, dst);

@@ -257,7 +257,7 @@ struct LinearMap {
 namespace {
 // Separable linear interpolation: each needed source row resampled along W once, then rows blended along H.
 LK_IMAGE_HOT void zoom_lerp(const FImage& x, int top0, int top1, int ch0, int ch1, const LinearMap& my, const LinearMap& mx,
-                            int H, int W, FImage& out) {
+                            int H, int W, FImage& out, bool add) {
   const int C = x.c, first = my.i0[0], last = std::min(my.i0[H - 1] + 1, ch0 - 1);
   std::vector<float> rows(size_t(last - first + 1) * W * C);
   for (int sy = first; sy <= last; sy++) {
@@ -275,12 +275,15 @@ LK_IMAGE_HOT void zoom_lerp(const FImage& x, int top0, int top1, int ch0, int ch
     const float* r0 = rows.data() + size_t(a - first) * W * C;
     const float* r1 = rows.data() + size_t(b - first) * W * C;
     float* d = out.row(o);
-    for (int j = 0; j < W * C; j++) d[j] = r0[j] + t * (r1[j] - r0[j]);
+    if (add)
+      for (int j = 0; j < W * C; j++) d[j] += r0[j] + t * (r1[j] - r0[j]);
+    else
+      for (int j = 0; j < W * C; j++) d[j] = r0[j] + t * (r1[j] - r0[j]);
   }
 }
 }  // namespace
 
-FImage clipped_zoom(const FImage& x, double z) {
+void clipped_zoom_into(const FImage& x, double z, FImage& out, bool add) {
   const int ch0 = int(std::ceil(x.h / z)), ch1 = int(std::ceil(x.w / z));
   const int top0 = (x.h - ch0) / 2, top1 = (x.w - ch1) / 2;
   // Python's round() (what scipy sizes its output with) rounds exact halves to even, e.g. 150 * 1.07 -> 160.
@@ -288,8 +291,12 @@ FImage clipped_zoom(const FImage& x, double z) {
   const int off0 = std::max(0, (out0 - x.h) / 2), off1 = std::max(0, (out1 - x.w) / 2);
   const int H = std::min(x.h, out0 - off0), W = std::min(x.w, out1 - off1);
   LinearMap my(ch0, out0, off0, H), mx(ch1, out1, off1, W);
+  if (H > 0 && W > 0) zoom_lerp(x, top0, top1, ch0, ch1, my, mx, H, W, out, add);
+}
+
+FImage clipped_zoom(const FImage& x, double z) {
   FImage out(x.h, x.w, x.c);  // zero where the zoomed copy is smaller than the image
-  if (H > 0 && W > 0) zoom_lerp(x, top0, top1, ch0, ch1, my, mx, H, W, out);
+  clipped_zoom_into(x, z, out, false);
   return out;
 }
 

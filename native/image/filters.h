@@ -28,6 +28,8 @@ FImage box3(const FImage& x);
  * (order 1, corners mapped to corners, output round(ceil(n/z)*z)), keep the central H x W.
  */
 FImage clipped_zoom(const FImage& x, double z);
+/** clipped_zoom(x, z) written into `out` (same size), or added to it. */
+void clipped_zoom_into(const FImage& x, double z, FImage& out, bool add);
 
 /** Motion blur as ImageMagick's MotionBlurImage (2*radius+1 Gaussian-weighted taps along angle_deg), edge replicate. */
 FImage motion_blur(const FImage& x, int radius, double sigma, double angle_deg);

@@ -5,5 +5,6 @@ file(GLOB LKR_IMAGE_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cpp)
 target_sources(lkr_core PRIVATE ${LKR_IMAGE_SOURCES})
 target_link_libraries(lkr_core PUBLIC JPEG::JPEG)
 # Hot loops are cloned for AVX2 (chosen at load time); without contraction into FMA every clone computes the
-# same IEEE results, so a corrupted image is the same bytes whichever clone ran.
-set_source_files_properties(${LKR_IMAGE_SOURCES} PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
+# same IEEE results, so a corrupted image is the same bytes whichever clone ran. (errno is never read: sqrt may
+# then vectorise.)
+set_source_files_properties(${LKR_IMAGE_SOURCES} PROPERTIES COMPILE_OPTIONS "-ffp-contract=off;-fno-math-errno")

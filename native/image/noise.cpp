@@ -84,13 +84,14 @@ void corrupt_shot_noise(const Inputs& in, uint8_t* dst) {
 
 void corrupt_impulse_noise(const Inputs& in, uint8_t* dst) {
   // skimage random_noise 's&p': each element replaced with probability `amount`, by 1 or 0 with even odds.
-  const double amount = in.params[0];
+  // One draw per element: its top 53 bits decide the hit, its lowest bit salt or pepper.
+  const uint64_t threshold = uint64_t(in.params[0] * 0x1.0p53);
+  uint8_t same[256];  // an untouched element still goes through x/255 * 255 and truncation, as in the reference
+  for (int v = 0; v < 256; v++) same[v] = unit_to_byte(v / 255.0);
   const size_t n = size_t(in.src.h) * in.src.w * 3;
   for (size_t i = 0; i < n; i++) {
     const uint64_t r = in.rng.next();
-    const double hit = double(r >> 11) * 0x1.0p-53;
-    if (hit < amount) dst[i] = (r & 1) ? 255 : 0;
-    else dst[i] = unit_to_byte(in.src.data[i] / 255.0);
+    dst[i] = (r >> 11) < threshold ? ((r & 1) ? 255 : 0) : same[in.src.data[i]];
   }
 }
 

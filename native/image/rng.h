@@ -2,6 +2,7 @@
 // corrupted image never depends on which thread made it or on what was made before it (SplitMix64 mixing).
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -31,22 +32,8 @@ class Rng {
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   /** Uniform integer in [lo, hi) (numpy randint's half-open range); hi > lo. */
   int randint(int lo, int hi) { return lo + int((next() >> 32) * uint64_t(hi - lo) >> 32); }
-  /**
-   * n standard normals (Marsaglia's polar method in float: one log and one square root per pair, no trig) —
-   * the fast path for the noises, whose results are truncated to 256 levels anyway.
-   */
-  void fill_normal(float* out, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-      const uint64_t r = next();
-      const float u = float(int32_t(uint32_t(r))) * 0x1.0p-31f, v = float(int32_t(uint32_t(r >> 32))) * 0x1.0p-31f;
-      const float s = u * u + v * v;
-      if (s >= 1.f || s == 0.f) continue;
-      const float f = std::sqrt(-2.f * std::log(s) / s);
-      out[i++] = u * f;
-      if (i < n) out[i++] = v * f;
-    }
-  }
+  /** n standard normals: Box-Muller in bulk (see fill_normal in rng.cpp). */
+  void fill_normal(float* out, size_t n);
   /** Standard normal (Box-Muller, both values used). */
   double normal() {
     if (has_spare_) {
