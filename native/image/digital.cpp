@@ -166,15 +166,15 @@ void corrupt_elastic_transform(const Inputs& in, uint8_t* dst) {
       sample3(x, sy, sx, Border::reflect101, &warped.at(y, xx, 0));
     }
   // Smooth random displacement fields (dx drawn first), then resample at (row + dy, col + dx).
-  FImage dx(H, W, 1), dy(H, W, 1);
-  for (float& v : dx.v) v = float(in.rng.uniform(-1, 1));
-  for (float& v : dy.v) v = float(in.rng.uniform(-1, 1));
-  dx = gaussian(dx, sigma, Border::reflect, 3.0);
-  dy = gaussian(dy, sigma, Border::reflect, 3.0);
+  // Both fields smoothed in one pass as the two channels of one image (channel 0 = dx, 1 = dy).
+  FImage d(H, W, 2);
+  for (size_t i = 0; i < size_t(H) * W; i++) d.v[2 * i] = float(in.rng.uniform(-1, 1));
+  for (size_t i = 0; i < size_t(H) * W; i++) d.v[2 * i + 1] = float(in.rng.uniform(-1, 1));
+  d = gaussian(d, sigma, Border::reflect, 3.0);
   FImage out(H, W, 3);
   for (int y = 0; y < H; y++)
     for (int xx = 0; xx < W; xx++) {
-      const double r = y + double(float(dy.at(y, xx) * alpha)), c = xx + double(float(dx.at(y, xx) * alpha));
+      const double r = y + double(float(d.at(y, xx, 1) * alpha)), c = xx + double(float(d.at(y, xx, 0) * alpha));
       sample3(warped, r, c, Border::reflect, &out.at(y, xx, 0));
     }
   unit_to_u8(out, dst);

@@ -130,8 +130,9 @@ FImage gaussian(const FImage& x, double sigma, Border border, double truncate) {
   if (sigma <= 0) return x;
   int radius = int(truncate * sigma + 0.5);
   auto w = gaussian_taps(sigma, radius);
-  FImage t = correlate_rows(x, Line1D(x.h, w, border));
-  return correlate_cols(t, Line1D(x.w, w, border));
+  const Line1D along_h(x.h, w, border);
+  FImage t = correlate_rows(x, along_h);
+  return correlate_cols(t, x.w == x.h ? along_h : Line1D(x.w, w, border));  // square images share one operator
 }
 
 namespace {
