@@ -25,11 +25,16 @@ export function sourceImages(root: string): SourceImage[] {
   return ds.items.map((it) => ({ path: it.path, rel: path.relative(root, it.path).split(path.sep).join('/'), className: it.className }));
 }
 
-/** Released name of an output: the source file name for JPEG (as the released sets), `.png` for PNG. */
+const JPEG_EXTENSIONS = ['.jpeg', '.jpg', '.jpe', '.jfif'];
+
+/**
+ * Released name of an output: the source file name for JPEG output from a JPEG source (as the released sets);
+ * otherwise the stem with the format's extension (`.jpg`, `.png`), so a name never misstates its content.
+ */
 export function outputName(rel: string, format: OutputFormat): string {
-  if (format === 'jpeg') return rel;
   const ext = path.posix.extname(rel);
-  return rel.slice(0, rel.length - ext.length) + '.png';
+  if (format === 'jpeg' && JPEG_EXTENSIONS.includes(ext.toLowerCase())) return rel;
+  return rel.slice(0, rel.length - ext.length) + (format === 'jpeg' ? '.jpg' : '.png');
 }
 
 export function outputPath(out: string, v: Variant, rel: string, format: OutputFormat): string {
