@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "image/batch.h"
+#include "image/perturb.h"
 #include "js_tensor.h"
 
 namespace lkb {
@@ -173,9 +174,70 @@ Napi::Value FrostTextures(const Napi::CallbackInfo& info) {
   }
 }
 
+// perturbSequence({ perturbation, level, seed, key, width, height, size, image }) -> Promise<Buffer>: the frames
+// (count x size x size x 3) of one ImageNet-P sequence made from `image`, already resized to a shorter side of 256.
+class PerturbWorker : public Napi::AsyncWorker {
+ public:
+  PerturbWorker(Napi::Env env, int p, int level, lk::image::RgbView img, int size, uint64_t seed, uint64_t key, Napi::Object pinned)
+      : Napi::AsyncWorker(env, "lkrobust:perturb"), p_(p), level_(level), img_(img), size_(size), seed_(seed), key_(key),
+        deferred_(Napi::Promise::Deferred::New(env)) {
+    pinned_ = Napi::Persistent(pinned);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      frames_ = lk::image::perturb_sequence(p_, level_, img_, size_, seed_, key_);
+    } catch (const std::exception& e) {
+      err_ = classify(e);
+      SetError(err_.message);
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Napi::Buffer<uint8_t>::Copy(Env(), frames_.data(), frames_.size())); }
+  void OnError(const Napi::Error&) override { deferred_.Reject(to_js_error(Env(), err_).Value()); }
+
+ private:
+  int p_, level_;
+  lk::image::RgbView img_;
+  int size_;
+  uint64_t seed_, key_;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference pinned_;
+  std::vector<uint8_t> frames_;
+  CaughtError err_;
+};
+
+Napi::Value PerturbSequence(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (!info.Length() || !info[0].IsObject()) bad("its argument", "an options object", info.Length() ? info[0] : env.Undefined());
+    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Value name = o.Get("perturbation");
+    if (!name.IsString()) bad("perturbation", "a perturbation name", name);
+    const int p = lk::image::perturbation_index(name.As<Napi::String>().Utf8Value());
+    if (p < 0) throw lk::ArgError("perturbSequence: unknown perturbation \"" + name.As<Napi::String>().Utf8Value() + "\"");
+    const int w = int(number(o, "width")), h = int(number(o, "height")), size = int(number(o, "size")), level = int(number(o, "level"));
+    if (size < 8 || w < size || h < size) throw lk::ArgError("perturbSequence: the image must be at least size x size (size >= 8)");
+    const double seed = number(o, "seed");
+    if (seed < 0 || seed != std::floor(seed)) bad("seed", "a non-negative integer", o.Get("seed"));
+    Napi::Value key = o.Get("key");
+    if (!key.IsString()) bad("key", "a string (the image's relative path)", key);
+    Napi::Uint8Array img = bytes(o.Get("image"), "image (height x width x 3)", size_t(w) * h * 3);
+    auto* wk = new PerturbWorker(env, p, level, {img.Data(), h, w}, size, uint64_t(seed),
+                                 lk::image::key_of(key.As<Napi::String>().Utf8Value()), o);
+    Napi::Promise pr = wk->promise();
+    wk->Queue();
+    return pr;
+  } catch (const std::exception& e) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(to_js_error(env, classify(e)).Value());
+    return d.Promise();
+  }
+}
+
 }  // namespace
 
 void register_image(Napi::Env env, Napi::Object exports) {
+  exports.Set("perturbSequence", Napi::Function::New(env, PerturbSequence, "perturbSequence"));
   exports.Set("corruptImages", Napi::Function::New(env, CorruptImages, "corruptImages"));
   exports.Set("frostTextures", Napi::Function::New(env, FrostTextures, "frostTextures"));
 }

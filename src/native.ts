@@ -181,3 +181,27 @@ export function frostTextures(seed: number, count: number, height: number, width
     rethrow(e, site);
   }
 }
+
+export interface PerturbSequenceOptions {
+  perturbation: string;
+  /** 1, or 2..3 for the noises' harder variants (<name>_2, _3). */
+  level: number;
+  seed: number;
+  /** The image's identity (relative path) in the random streams. */
+  key: string;
+  /** The image resized to a shorter side of 256 (height x width x 3 bytes); frames are its centre crops. */
+  image: Uint8Array;
+  width: number;
+  height: number;
+  size: number;
+}
+
+/** The frames (count x size x size x 3 bytes) of one ImageNet-P sequence, off the main thread. */
+export async function perturbSequence(opts: PerturbSequenceOptions): Promise<Buffer> {
+  const site = new Error();
+  try {
+    return await (addon().perturbSequence as (o: PerturbSequenceOptions) => Promise<Buffer>)(opts);
+  } catch (e) {
+    rethrow(e, site);
+  }
+}

@@ -63,6 +63,9 @@ extern const CorruptFn corruption_fns[CORRUPTION_COUNT];
 /** How many parameters one severity of each corruption has (zoom_blur: any number of factors, -1). */
 extern const int corruption_param_count[CORRUPTION_COUNT];
 
+/** Poisson(x*c)/c of each byte x (as x/255), truncated to bytes (shot noise; also ImageNet-P's). */
+void shot_noise_bytes(const uint8_t* src, uint8_t* dst, size_t n, double c, Rng& rng);
+
 /** Procedural frost textures (our substitute for the generator's photographs): `count` RGB images h x w. */
 FrostBank procedural_frost(uint64_t seed, int count, int h, int w);
 

@@ -47,10 +47,10 @@ void corrupt_speckle_noise(const Inputs& in, uint8_t* dst) {
   add_noise(in.src.data, dst, size_t(in.src.h) * in.src.w * 3, float(in.params[0]), true, in.rng);
 }
 
-void corrupt_shot_noise(const Inputs& in, uint8_t* dst) {
+/** Poisson(x*c)/c for each byte x (as x/255), truncated to bytes: shared with ImageNet-P's shot noise. */
+void shot_noise_bytes(const uint8_t* src, uint8_t* dst, size_t n, double c, Rng& rng) {
   // x has 256 levels, so Poisson(x*c) is sampled by inverting one exact CDF table per level; a guide table
   // (first candidate per 1/64 of [0, 1)) makes each inversion a step or two.
-  const double c = in.params[0];
   constexpr int G = 64;
   std::vector<std::vector<double>> cdf(256);
   std::vector<std::array<uint16_t, G>> guide(256);
@@ -72,14 +72,17 @@ void corrupt_shot_noise(const Inputs& in, uint8_t* dst) {
     if (t.size() > byte_of_k.size())
       for (size_t k = byte_of_k.size(); k < t.size() + 1; k++) byte_of_k.push_back(uint8_t(std::clamp(double(k) / c, 0.0, 1.0) * 255.0));
   }
-  const size_t n = size_t(in.src.h) * in.src.w * 3;
   for (size_t i = 0; i < n; i++) {
-    const auto& t = cdf[in.src.data[i]];
-    const double u = in.rng.uniform();
-    size_t k = guide[in.src.data[i]][int(u * G)];
+    const auto& t = cdf[src[i]];
+    const double u = rng.uniform();
+    size_t k = guide[src[i]][int(u * G)];
     while (k < t.size() && t[k] <= u) k++;
     dst[i] = byte_of_k[k];
   }
+}
+
+void corrupt_shot_noise(const Inputs& in, uint8_t* dst) {
+  shot_noise_bytes(in.src.data, dst, size_t(in.src.h) * in.src.w * 3, in.params[0], in.rng);
 }
 
 void corrupt_impulse_noise(const Inputs& in, uint8_t* dst) {

@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { frostFromDir, proceduralFrost } from '../../corrupt/frost.js';
 import { parseCorruptions, parseSeverities, CorruptionArgError } from '../../corrupt/params.js';
 import { RELEASED_LAYOUT, runCorrupt } from '../../corrupt/writer.js';
+import { IMAGENET_P_LAYOUT, parsePerturbations, runPerturb } from '../../corrupt/perturb.js';
 import type { OutputFormat } from '../../corrupt/jobs.js';
 import { Progress } from '../progress.js';
 
@@ -23,12 +24,10 @@ export interface CorruptArgs {
 }
 
 export async function corruptMain(argv: CorruptArgs, log: (s: string) => void = (s) => process.stderr.write(s + '\n')) {
-  if (argv.perturbations !== undefined) {
-    throw new CorruptionArgError('--perturbations (ImageNet-P sequences) is not implemented yet in this build; see docs/CORRUPTIONS.md');
-  }
   if (!Number.isInteger(argv.seed) || argv.seed < 0) throw new CorruptionArgError(`--seed: expected a non-negative integer, received ${argv.seed}`);
   if (!Number.isInteger(argv.size) || argv.size < 8) throw new CorruptionArgError(`--size: expected an integer >= 8, received ${argv.size}`);
   if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CorruptionArgError(`--batch: expected a positive integer, received ${argv.batch}`);
+  if (argv.perturbations !== undefined) return perturbMain(argv, log);
   const corruptions = parseCorruptions(argv.corruptions);
   const severities = parseSeverities(argv.severities);
   const frost = argv.frostDir ? await frostFromDir(argv.frostDir, argv.size) : proceduralFrost(argv.size);
@@ -61,6 +60,31 @@ export async function corruptMain(argv: CorruptArgs, log: (s: string) => void = 
   return r;
 }
 
+/** `--perturbations`: ImageNet-P frame sequences instead of ImageNet-C. */
+async function perturbMain(argv: CorruptArgs, log: (s: string) => void) {
+  if (argv.corruptions !== 'all' || argv.severities !== '1..5' || argv.frostDir !== undefined || argv.format !== 'jpeg') {
+    throw new CorruptionArgError('--perturbations writes ImageNet-P (PNG frames); --corruptions, --severities, --format and --frost-dir apply to ImageNet-C only');
+  }
+  const perturbations = parsePerturbations(argv.perturbations!);
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    log('lkrobust: stopping after the current sequences (Ctrl-C again to quit at once); rerun the same command to resume');
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new Progress('perturb', { plain: argv.json });
+  log(`lkrobust: ${perturbations.length} perturbation(s) into ${argv.out} (${IMAGENET_P_LAYOUT})`);
+  const r = await runPerturb({
+    data: argv.data, out: argv.out, perturbations, seed: argv.seed, size: argv.size, limit: argv.limit,
+    shouldStop: () => stop,
+    onProgress: (p) => progress.update({ done: p.done, total: p.total, rate: p.rate, note: `${p.written} sequences written` }),
+  });
+  process.off('SIGINT', onSigint);
+  if (r.failed.length) log(`lkrobust: ${r.failed.length} unreadable image(s) skipped (listed in manifest.json failed_images), e.g. ${r.failed[0].error}`);
+  return r;
+}
+
 export const corruptCommand = {
   command: 'corrupt',
   describe: 'Make ImageNet-C (19 corruptions x 5 severities) from any image folder, in the released layout; resumable',
@@ -74,7 +98,9 @@ export const corruptCommand = {
           'Every random draw comes from a stream keyed by (seed, corruption, severity, image path): the same seed\n' +
           'gives the same bytes on every run and thread count. A rerun skips finished files and completes the set.\n' +
           'frost blends texture images: procedural ones of ours by default (a substitute for the generator\'s\n' +
-          'photographs), or your own with --frost-dir; manifest.json records which, with the seed and settings.',
+          'photographs), or your own with --frost-dir; manifest.json records which, with the seed and settings.\n\n' +
+          `--perturbations writes ImageNet-P instead: ${IMAGENET_P_LAYOUT}, 31 frames (translate 41) per image\n` +
+          'and perturbation, as PNG (the frames the released videos decode to); the noises also come as <name>_2, _3.',
       )
       .option('data', { type: 'string', demandOption: true, describe: 'source ImageFolder (<class>/<image>)' })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder (rerun to resume)' })
@@ -86,10 +112,11 @@ export const corruptCommand = {
       .option('frost-dir', { type: 'string', describe: 'folder of frost texture images to use instead of the procedural ones' })
       .option('batch', { type: 'number', default: 32, describe: 'images per native call' })
       .option('limit', { type: 'number', describe: 'only the first N source images' })
-      .option('perturbations', { type: 'string', describe: 'ImageNet-P sequences (not implemented yet)' })
+      .option('perturbations', { type: 'string', describe: "ImageNet-P instead: comma list of perturbations, or 'all' (the 14)" })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON; plain progress lines' })
       .example('$0 corrupt --data ~/imagenet/val --out ~/imagenet-c', 'the full 19 x 5 set')
-      .example('$0 corrupt --data val --out c --corruptions fog,snow --severities 3 --format png --seed 7', 'two corruptions at severity 3, lossless'),
+      .example('$0 corrupt --data val --out c --corruptions fog,snow --severities 3 --format png --seed 7', 'two corruptions at severity 3, lossless')
+      .example('$0 corrupt --data ~/imagenet/val --out ~/imagenet-p --perturbations all', 'ImageNet-P frame sequences'),
   handler: async (argv: CorruptArgs) => {
     const r = await corruptMain(argv);
     if (argv.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
