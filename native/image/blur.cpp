@@ -48,7 +48,7 @@ void corrupt_gaussian_blur(const Inputs& in, uint8_t* dst) {
   unit_to_u8(gaussian(to_unit(in.src), in.params[0]), dst);
 }
 
-void corrupt_glass_blur(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_glass_blur(const Inputs& in, uint8_t* dst) {
   const double sigma = in.params[0];
   const int delta = int(in.params[1]), iters = int(in.params[2]);
   FImage b = gaussian(to_unit(in.src), sigma);
@@ -77,7 +77,7 @@ void corrupt_motion_blur(const Inputs& in, uint8_t* dst) {
   byte_scale_to_u8(motion_blur(byte_scale(in.src), int(in.params[0]), in.params[1], angle), dst);
 }
 
-void corrupt_zoom_blur(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_zoom_blur(const Inputs& in, uint8_t* dst) {
   FImage x = to_unit(in.src), acc(x.h, x.w, 3);
   for (double z : in.params) clipped_zoom_into(x, z, acc, true);
   const float n1 = float(in.params.size() + 1);

@@ -38,7 +38,7 @@ struct Inputs {
 
 using CorruptFn = void (*)(const Inputs& in, uint8_t* dst);
 
-// One family per file: noise.cpp, blur.cpp, weather.cpp, digital.cpp.
+// One family per file: noise.cpp, blur.cpp, weather.cpp, digital.cpp; brightness and saturate in hsv.cpp.
 void corrupt_gaussian_noise(const Inputs&, uint8_t*);
 void corrupt_shot_noise(const Inputs&, uint8_t*);
 void corrupt_impulse_noise(const Inputs&, uint8_t*);

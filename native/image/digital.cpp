@@ -9,7 +9,7 @@
 
 namespace lk::image {
 
-void corrupt_contrast(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_contrast(const Inputs& in, uint8_t* dst) {
   const double c = in.params[0];
   const size_t n = size_t(in.src.h) * in.src.w;
   double mean[3] = {0, 0, 0};
@@ -21,20 +21,6 @@ void corrupt_contrast(const Inputs& in, uint8_t* dst) {
       const double x = in.src.data[3 * i + k] / 255.0;
       dst[3 * i + k] = uint8_t(std::clamp((x - mean[k]) * c + mean[k], 0.0, 1.0) * 255.0);
     }
-}
-
-void corrupt_saturate(const Inputs& in, uint8_t* dst) {
-  const double m = in.params[0], a = in.params[1];
-  const size_t n = size_t(in.src.h) * in.src.w;
-  for (size_t i = 0; i < n; i++) {
-    const uint8_t* s = in.src.data + 3 * i;
-    double h, sat, v, r, g, b;
-    rgb_to_hsv(s[0] / 255.0, s[1] / 255.0, s[2] / 255.0, h, sat, v);
-    hsv_to_rgb(h, std::clamp(sat * m + a, 0.0, 1.0), v, r, g, b);
-    dst[3 * i] = uint8_t(std::clamp(r, 0.0, 1.0) * 255.0);
-    dst[3 * i + 1] = uint8_t(std::clamp(g, 0.0, 1.0) * 255.0);
-    dst[3 * i + 2] = uint8_t(std::clamp(b, 0.0, 1.0) * 255.0);
-  }
 }
 
 void corrupt_jpeg_compression(const Inputs& in, uint8_t* dst) {
@@ -74,7 +60,7 @@ struct BoxCoeffs {
 inline uint8_t clip8(int64_t acc) { return uint8_t(std::clamp<int64_t>(acc >> 22, 0, 255)); }
 
 // PIL Image.resize(BOX): horizontal pass, then vertical, each rounded to uint8.
-std::vector<uint8_t> box_resize(const uint8_t* src, int h, int w, int oh, int ow) {
+LK_IMAGE_HOT std::vector<uint8_t> box_resize(const uint8_t* src, int h, int w, int oh, int ow) {
   BoxCoeffs cx(w, ow), cy(h, oh);
   std::vector<uint8_t> tmp(size_t(h) * ow * 3), out(size_t(oh) * ow * 3);
   for (int y = 0; y < h; y++)
@@ -97,7 +83,7 @@ std::vector<uint8_t> box_resize(const uint8_t* src, int h, int w, int oh, int ow
 
 }  // namespace
 
-void corrupt_pixelate(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_pixelate(const Inputs& in, uint8_t* dst) {
   const double c = in.params[0];
   const int H = in.src.h, W = in.src.w, oh = std::max(1, int(H * c)), ow = std::max(1, int(W * c));
   auto small = box_resize(in.src.data, H, W, oh, ow);
@@ -148,7 +134,7 @@ inline void sample3(const FImage& x, double row, double col, Border b, float* ou
 
 }  // namespace
 
-void corrupt_elastic_transform(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_elastic_transform(const Inputs& in, uint8_t* dst) {
   const double alpha = in.params[0], sigma = in.params[1], beta = in.params[2];
   const int H = in.src.h, W = in.src.w;
   FImage x = to_unit(in.src);

@@ -8,7 +8,7 @@
 
 namespace lk::image {
 
-std::vector<uint8_t> canny(const std::vector<uint8_t>& img, int h, int w, int low, int high) {
+LK_IMAGE_HOT std::vector<uint8_t> canny(const std::vector<uint8_t>& img, int h, int w, int low, int high) {
   auto px = [&](int y, int x) { return int(img[size_t(std::clamp(y, 0, h - 1)) * w + std::clamp(x, 0, w - 1)]); };
   std::vector<int> dx(size_t(h) * w), dy(size_t(h) * w), mag(size_t(h + 2) * (w + 2), 0);
   for (int y = 0; y < h; y++)
@@ -64,7 +64,7 @@ std::vector<uint8_t> canny(const std::vector<uint8_t>& img, int h, int w, int lo
   return out;
 }
 
-std::vector<float> distance_transform_5x5(const std::vector<uint8_t>& src, int h, int w) {
+LK_IMAGE_HOT std::vector<float> distance_transform_5x5(const std::vector<uint8_t>& src, int h, int w) {
   const float a = 1.f, b = 1.4f, c = 2.1969f, far = 1e20f;
   const int B = 2, pw = w + 2 * B;  // a border of "far" cells: the image edge is not a zero pixel
   std::vector<float> d(size_t(h + 2 * B) * pw, far);
@@ -111,7 +111,7 @@ std::vector<uint8_t> equalize_hist(const std::vector<uint8_t>& img) {
   return out;
 }
 
-std::vector<uint8_t> filter3x3_u8(const std::vector<uint8_t>& img, int h, int w, const int k[9]) {
+LK_IMAGE_HOT std::vector<uint8_t> filter3x3_u8(const std::vector<uint8_t>& img, int h, int w, const int k[9]) {
   // Pad once with reflect-101, then a plain 3x3 integer correlation.
   const int pw = w + 2;
   std::vector<int> pad(size_t(h + 2) * pw);

@@ -112,7 +112,7 @@ LK_IMAGE_HOT FImage correlate_rows(const FImage& x, const Line1D& op) {
 }
 
 // Pixel transpose (channels kept together): the W pass runs as an H pass on contiguous rows.
-FImage transpose(const FImage& x) {
+LK_IMAGE_HOT FImage transpose(const FImage& x) {
   FImage t(x.w, x.h, x.c);
   for (int y = 0; y < x.h; y++)
     for (int xx = 0; xx < x.w; xx++)
@@ -187,7 +187,7 @@ LK_IMAGE_HOT void filter2d_runs(const float* pad, int pad_stride, const float* p
 }
 }  // namespace
 
-FImage filter2d(const FImage& x, const std::vector<float>& kernel, int kh, int kw) {
+LK_IMAGE_HOT FImage filter2d(const FImage& x, const std::vector<float>& kernel, int kh, int kw) {
   const int ay = kh / 2, ax = kw / 2, C = x.c;
   // Pad once (reflect-101), then accumulate each non-zero tap as a shifted row (contiguous, vectorisable).
   const int pw = x.w + kw - 1, ph = x.h + kh - 1;
@@ -370,7 +370,7 @@ struct UnitTable {  // x / 255 for each byte value (the reference's float64 divi
 const UnitTable unit_table;
 }  // namespace
 
-FImage to_unit(const RgbView& src) {
+LK_IMAGE_HOT FImage to_unit(const RgbView& src) {
   FImage x(src.h, src.w, 3);
   for (size_t i = 0; i < x.v.size(); i++) x.v[i] = unit_table.v[src.data[i]];
   return x;
@@ -381,7 +381,7 @@ LK_IMAGE_HOT void unit_to_u8(const FImage& x, uint8_t* dst) {
   for (size_t i = 0; i < x.v.size(); i++) dst[i] = uint8_t(std::min(std::max(v[i], 0.f), 1.f) * 255.f);
 }
 
-void byte_scale_to_u8(const FImage& x, uint8_t* dst) {
+LK_IMAGE_HOT void byte_scale_to_u8(const FImage& x, uint8_t* dst) {
   for (size_t i = 0; i < x.v.size(); i++) dst[i] = uint8_t(std::clamp(x.v[i], 0.f, 255.f));
 }
 

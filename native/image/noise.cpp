@@ -48,7 +48,7 @@ void corrupt_speckle_noise(const Inputs& in, uint8_t* dst) {
 }
 
 /** Poisson(x*c)/c for each byte x (as x/255), truncated to bytes: shared with ImageNet-P's shot noise. */
-void shot_noise_bytes(const uint8_t* src, uint8_t* dst, size_t n, double c, Rng& rng) {
+LK_IMAGE_HOT void shot_noise_bytes(const uint8_t* src, uint8_t* dst, size_t n, double c, Rng& rng) {
   // x has 256 levels, so Poisson(x*c) is sampled by inverting one exact CDF table per level; a guide table
   // (first candidate per 1/64 of [0, 1)) makes each inversion a step or two.
   constexpr int G = 64;

@@ -13,7 +13,7 @@ namespace {
 
 // Diamond-square plasma on an n x n torus (n a power of two), normalised to [0, 1]; the generator's
 // plasma_fractal with its wibble (noise amplitude 100, divided by `decay` per level).
-std::vector<float> plasma_fractal(int n, double decay, Rng& rng) {
+LK_IMAGE_HOT std::vector<float> plasma_fractal(int n, double decay, Rng& rng) {
   std::vector<float> m(size_t(n) * n, 0.f);
   auto at = [&](int y, int x) -> float& { return m[size_t(y) * n + x]; };
   double wibble = 100;
@@ -50,7 +50,7 @@ int next_pow2(int v) {
 
 }  // namespace
 
-void corrupt_fog(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_fog(const Inputs& in, uint8_t* dst) {
   const double k = in.params[0], decay = in.params[1];
   const int H = in.src.h, W = in.src.w, n = next_pow2(std::max(H, W));
   const double mx = *std::max_element(in.src.data, in.src.data + size_t(H) * W * 3) / 255.0;
@@ -64,21 +64,7 @@ void corrupt_fog(const Inputs& in, uint8_t* dst) {
       }
 }
 
-void corrupt_brightness(const Inputs& in, uint8_t* dst) {
-  const double c = in.params[0];
-  const size_t n = size_t(in.src.h) * in.src.w;
-  for (size_t i = 0; i < n; i++) {
-    const uint8_t* s = in.src.data + 3 * i;
-    double h, sat, v, r, g, b;
-    rgb_to_hsv(s[0] / 255.0, s[1] / 255.0, s[2] / 255.0, h, sat, v);
-    hsv_to_rgb(h, sat, std::clamp(v + c, 0.0, 1.0), r, g, b);
-    dst[3 * i] = uint8_t(std::clamp(r, 0.0, 1.0) * 255.0);
-    dst[3 * i + 1] = uint8_t(std::clamp(g, 0.0, 1.0) * 255.0);
-    dst[3 * i + 2] = uint8_t(std::clamp(b, 0.0, 1.0) * 255.0);
-  }
-}
-
-void corrupt_snow(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_snow(const Inputs& in, uint8_t* dst) {
   const auto& p = in.params;  // mean, std, zoom, threshold, blur radius, blur sigma, blend
   const int H = in.src.h, W = in.src.w;
   FImage layer(H, W, 1);
@@ -103,7 +89,7 @@ void corrupt_snow(const Inputs& in, uint8_t* dst) {
     }
 }
 
-void corrupt_frost(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_frost(const Inputs& in, uint8_t* dst) {
   if (!in.frost || in.frost->rgb.empty()) throw std::runtime_error("frost: no texture images were given");
   const double a = in.params[0], b = in.params[1];
   const int H = in.src.h, W = in.src.w;
@@ -120,7 +106,7 @@ void corrupt_frost(const Inputs& in, uint8_t* dst) {
     }
 }
 
-void corrupt_spatter(const Inputs& in, uint8_t* dst) {
+LK_IMAGE_HOT void corrupt_spatter(const Inputs& in, uint8_t* dst) {
   const auto& p = in.params;  // mean, std, sigma, threshold, k, mud
   const int H = in.src.h, W = in.src.w;
   FImage liquid(H, W, 1);
