@@ -114,9 +114,12 @@ LK_IMAGE_HOT FImage correlate_rows(const FImage& x, const Line1D& op) {
 // Pixel transpose (channels kept together): the W pass runs as an H pass on contiguous rows.
 LK_IMAGE_HOT FImage transpose(const FImage& x) {
   FImage t(x.w, x.h, x.c);
-  for (int y = 0; y < x.h; y++)
-    for (int xx = 0; xx < x.w; xx++)
-      for (int k = 0; k < x.c; k++) t.v[(size_t(xx) * x.h + y) * x.c + k] = x.v[(size_t(y) * x.w + xx) * x.c + k];
+  constexpr int T = 16;  // tiles keep both sides in cache
+  for (int y0 = 0; y0 < x.h; y0 += T)
+    for (int x0 = 0; x0 < x.w; x0 += T)
+      for (int xx = x0; xx < std::min(x0 + T, x.w); xx++)
+        for (int y = y0; y < std::min(y0 + T, x.h); y++)
+          for (int k = 0; k < x.c; k++) t.v[(size_t(xx) * x.h + y) * x.c + k] = x.v[(size_t(y) * x.w + xx) * x.c + k];
   return t;
 }
 
@@ -195,8 +198,10 @@ LK_IMAGE_HOT FImage filter2d(const FImage& x, const std::vector<float>& kernel, 
   for (int y = 0; y < ph; y++) {
     const float* s = x.row(border_index(y - ay, x.h, Border::reflect101));
     float* p = pad.data() + size_t(y) * pw * C;
+    std::copy_n(s, size_t(x.w) * C, p + size_t(ax) * C);  // the row itself, then its reflected margins
     for (int xx = 0; xx < pw; xx++) {
-      int sx = border_index(xx - ax, x.w, Border::reflect101);
+      if (xx >= ax && xx < ax + x.w) continue;
+      const int sx = border_index(xx - ax, x.w, Border::reflect101);
       for (int k = 0; k < C; k++) p[xx * C + k] = s[sx * C + k];
     }
   }
@@ -259,16 +264,21 @@ namespace {
 // Separable linear interpolation: each needed source row resampled along W once, then rows blended along H.
 LK_IMAGE_HOT void zoom_lerp(const FImage& x, int top0, int top1, int ch0, int ch1, const LinearMap& my, const LinearMap& mx,
                             int H, int W, FImage& out, bool add) {
-  const int C = x.c, first = my.i0[0], last = std::min(my.i0[H - 1] + 1, ch0 - 1);
-  std::vector<float> rows(size_t(last - first + 1) * W * C);
+  const int C = x.c, first = my.i0[0], last = std::min(my.i0[H - 1] + 1, ch0 - 1), n = W * C;
+  // Per output element: the two source elements and the weight (gathers the compiler can vectorise).
+  std::vector<int> ia(n), ib(n);
+  std::vector<float> tw(n);
+  for (int o = 0; o < W; o++)
+    for (int k = 0; k < C; k++) {
+      ia[o * C + k] = mx.i0[o] * C + k;
+      ib[o * C + k] = std::min(mx.i0[o] + 1, ch1 - 1) * C + k;
+      tw[o * C + k] = mx.t[o];
+    }
+  std::vector<float> rows(size_t(last - first + 1) * n);
   for (int sy = first; sy <= last; sy++) {
     const float* s = x.row(top0 + sy) + size_t(top1) * C;
-    float* r = rows.data() + size_t(sy - first) * W * C;
-    for (int o = 0; o < W; o++) {
-      const int a = mx.i0[o], b = std::min(a + 1, ch1 - 1);
-      const float t = mx.t[o];
-      for (int k = 0; k < C; k++) r[o * C + k] = s[a * C + k] + t * (s[b * C + k] - s[a * C + k]);
-    }
+    float* r = rows.data() + size_t(sy - first) * n;
+    for (int j = 0; j < n; j++) r[j] = s[ia[j]] + tw[j] * (s[ib[j]] - s[ia[j]]);
   }
   for (int o = 0; o < H; o++) {
     const int a = my.i0[o], b = std::min(a + 1, ch0 - 1);
