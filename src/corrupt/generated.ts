@@ -1,6 +1,8 @@
 // ImageNet-C made on the fly for `eval --generate`: the same items the written folder would hold, each with a
 // `load()` that produces the very bytes `corrupt` would have written (decode, crop, corrupt, JPEG q85), so
 // evaluating the generated set and the written folder give identical results. Nothing touches the disk.
+import path from 'node:path';
+
 import type { CItem } from '../data/layouts.js';
 import { scanImageFolder } from '../data/imagefolder.js';
 import { decodeImageRgb } from '../data/preprocess.js';
@@ -64,7 +66,7 @@ export function generatedImagenetC(valDir: string, o: GenerateOptions): Generate
   for (const corruption of corruptions) {
     for (const severity of severities) {
       for (const it of val.items) {
-        const rel = it.path.slice(valDir.length).replace(/^[/\\]+/, '').split(/[/\\]/).join('/');
+        const rel = path.relative(valDir, it.path).split(path.sep).join('/'); // as `corrupt` keys it
         const load = async () => {
           const crop = await cache.get(it.path, () => decodeImageRgb(it.path, releasedPreprocess(settings.size), { keepIfInputSize: true }));
           const [bytes] = await corruptToFiles([crop], [rel], { corruption: corruption as CorruptionName, severity }, settings);
