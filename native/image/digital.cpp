@@ -117,18 +117,30 @@ void affine_from_points(const double src[3][2], const double dst[3][2], double m
     }
 }
 
-// Bilinear sample of all channels of interleaved x at (row, col); taps outside the image follow the border rule.
-inline void sample3(const FImage& x, double row, double col, Border b, float* out) {
-  const int r0 = int(std::floor(row)), c0 = int(std::floor(col));
-  const float tr = float(row - r0), tc = float(col - c0);
-  int ra = r0, rb = r0 + 1, ca = c0, cb = c0 + 1;
-  if (r0 < 0 || r0 + 1 >= x.h) ra = border_index(r0, x.h, b), rb = border_index(r0 + 1, x.h, b);
-  if (c0 < 0 || c0 + 1 >= x.w) ca = border_index(c0, x.w, b), cb = border_index(c0 + 1, x.w, b);
-  const float *pa = &x.v[(size_t(ra) * x.w + ca) * 3], *pb = &x.v[(size_t(ra) * x.w + cb) * 3];
-  const float *qa = &x.v[(size_t(rb) * x.w + ca) * 3], *qb = &x.v[(size_t(rb) * x.w + cb) * 3];
-  for (int k = 0; k < 3; k++) {
-    const float top = pa[k] + tc * (pb[k] - pa[k]), bot = qa[k] + tc * (qb[k] - qa[k]);
-    out[k] = top + tr * (bot - top);
+// Bilinear resampling of interleaved 3-channel x at per-pixel (row, col) positions; taps outside the image follow
+// the border rule. Positions -> indices and weights, then a gather pass, both loops the compiler vectorises.
+LK_IMAGE_HOT void resample3(const FImage& x, const float* rows, const float* cols, int n, Border b, float* out) {
+  std::vector<int> ra(n), rb(n), ca(n), cb(n);
+  std::vector<float> tr(n), tc(n);
+  for (int i = 0; i < n; i++) {
+    const float fr = std::floor(rows[i]), fc = std::floor(cols[i]);
+    tr[i] = rows[i] - fr, tc[i] = cols[i] - fc;
+    ra[i] = int(fr), ca[i] = int(fc);
+  }
+  for (int i = 0; i < n; i++) {
+    const int r0 = ra[i], c0 = ca[i];
+    rb[i] = r0 + 1, cb[i] = c0 + 1;
+    if (r0 < 0 || r0 + 1 >= x.h) ra[i] = border_index(r0, x.h, b), rb[i] = border_index(r0 + 1, x.h, b);
+    if (c0 < 0 || c0 + 1 >= x.w) ca[i] = border_index(c0, x.w, b), cb[i] = border_index(c0 + 1, x.w, b);
+  }
+  const float* v = x.v.data();
+  for (int i = 0; i < n; i++) {
+    const int pa = (ra[i] * x.w + ca[i]) * 3, pb = (ra[i] * x.w + cb[i]) * 3;
+    const int qa = (rb[i] * x.w + ca[i]) * 3, qb = (rb[i] * x.w + cb[i]) * 3;
+    for (int k = 0; k < 3; k++) {
+      const float top = v[pa + k] + tc[i] * (v[pb + k] - v[pa + k]), bot = v[qa + k] + tc[i] * (v[qb + k] - v[qa + k]);
+      out[3 * i + k] = top + tr[i] * (bot - top);
+    }
   }
 }
 
@@ -145,24 +157,32 @@ LK_IMAGE_HOT void corrupt_elastic_transform(const Inputs& in, uint8_t* dst) {
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 2; j++) p2[i][j] = p1[i][j] + in.rng.uniform(-beta, beta);
   affine_from_points(p2, p1, inv);  // warpAffine samples the source at the inverse map of each output pixel
+  const int n = H * W;
+  std::vector<float> rows(n), cols(n);
+  for (int y = 0; y < H; y++)
+    for (int xx = 0; xx < W; xx++) {
+      cols[y * W + xx] = float(inv[0][0] * xx + inv[0][1] * y + inv[0][2]);
+      rows[y * W + xx] = float(inv[1][0] * xx + inv[1][1] * y + inv[1][2]);
+    }
   FImage warped(H, W, 3);
-  for (int y = 0; y < H; y++)
-    for (int xx = 0; xx < W; xx++) {
-      const double sx = inv[0][0] * xx + inv[0][1] * y + inv[0][2], sy = inv[1][0] * xx + inv[1][1] * y + inv[1][2];
-      sample3(x, sy, sx, Border::reflect101, &warped.at(y, xx, 0));
-    }
-  // Smooth random displacement fields (dx drawn first), then resample at (row + dy, col + dx).
-  // Both fields smoothed in one pass as the two channels of one image (channel 0 = dx, 1 = dy).
+  resample3(x, rows.data(), cols.data(), n, Border::reflect101, warped.v.data());
+  // Smooth random displacement fields, both in one pass as the two channels of one image (0 = dx, 1 = dy; each
+  // draw gives one value of each), then resample at (row + dy, col + dx).
   FImage d(H, W, 2);
-  for (size_t i = 0; i < size_t(H) * W; i++) d.v[2 * i] = float(in.rng.uniform(-1, 1));
-  for (size_t i = 0; i < size_t(H) * W; i++) d.v[2 * i + 1] = float(in.rng.uniform(-1, 1));
+  for (int i = 0; i < n; i++) {
+    const uint64_t r = in.rng.next();
+    d.v[2 * i] = float(int32_t(uint32_t(r))) * 0x1.0p-31f, d.v[2 * i + 1] = float(int32_t(uint32_t(r >> 32))) * 0x1.0p-31f;
+  }
   d = gaussian(d, sigma, Border::reflect, 3.0);
-  FImage out(H, W, 3);
+  const float a = float(alpha);
   for (int y = 0; y < H; y++)
     for (int xx = 0; xx < W; xx++) {
-      const double r = y + double(float(d.at(y, xx, 1) * alpha)), c = xx + double(float(d.at(y, xx, 0) * alpha));
-      sample3(warped, r, c, Border::reflect, &out.at(y, xx, 0));
+      const int i = y * W + xx;
+      rows[i] = float(y) + d.v[2 * i + 1] * a;
+      cols[i] = float(xx) + d.v[2 * i] * a;
     }
+  FImage out(H, W, 3);
+  resample3(warped, rows.data(), cols.data(), n, Border::reflect, out.v.data());
   unit_to_u8(out, dst);
 }
 
