@@ -26,14 +26,21 @@ export async function makeSourceFolder(count = 6, size = 64): Promise<string> {
   return root;
 }
 
-/** relative path -> sha256 of every file under dir (manifest.json excluded: it holds timings). */
+/**
+ * relative path -> sha256 of every file under dir (manifest.json excluded: it holds timings). Safe to call while a
+ * writer runs: a temporary file renamed away between listing and reading is skipped.
+ */
 export function hashTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name !== 'manifest.json') out.set(path.relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
+      try {
+        if (statSync(p).isDirectory()) walk(p);
+        else if (name !== 'manifest.json') out.set(path.relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
     }
   };
   walk(dir);
