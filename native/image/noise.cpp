@@ -72,9 +72,12 @@ LK_IMAGE_HOT void shot_noise_bytes(const uint8_t* src, uint8_t* dst, size_t n, d
     if (t.size() > byte_of_k.size())
       for (size_t k = byte_of_k.size(); k < t.size() + 1; k++) byte_of_k.push_back(uint8_t(std::clamp(double(k) / c, 0.0, 1.0) * 255.0));
   }
+  uint64_t r = 0;
   for (size_t i = 0; i < n; i++) {
+    // Two 32-bit uniforms per draw (a CDF step below 2^-32 changes nothing at 256 output levels).
+    r = (i & 1) ? r >> 32 : rng.next();
+    const double u = double(uint32_t(r)) * 0x1.0p-32;
     const auto& t = cdf[src[i]];
-    const double u = rng.uniform();
     size_t k = guide[src[i]][int(u * G)];
     while (k < t.size() && t[k] <= u) k++;
     dst[i] = byte_of_k[k];
