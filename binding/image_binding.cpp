@@ -4,6 +4,7 @@
 // Inputs are copied views pinned by a reference to the options object until the worker finishes.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -39,7 +40,7 @@ struct Job {
   lk::image::BatchSpec spec;
   lk::image::FrostBank frost;
   std::vector<lk::image::BatchImage> images;
-  std::vector<uint8_t> pixels;
+  Napi::Reference<Napi::Buffer<uint8_t>> pixels;  // the result, written in place by the worker (no copy back)
 };
 
 class CorruptWorker : public Napi::AsyncWorker {
@@ -60,7 +61,7 @@ class CorruptWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object r = Napi::Object::New(env);
-    r.Set("pixels", Napi::Buffer<uint8_t>::Copy(env, job_->pixels.data(), job_->pixels.size()));
+    r.Set("pixels", job_->pixels.Value());
     if (job_->spec.jpeg_quality > 0) {
       Napi::Array a = Napi::Array::New(env, job_->images.size());
       for (size_t i = 0; i < job_->images.size(); i++)
@@ -106,14 +107,15 @@ std::unique_ptr<Job> prepare(const Napi::Value& arg) {
   Napi::Array ka = keys.As<Napi::Array>();
   const size_t n = ka.Length(), per = size_t(w) * h * 3;
   Napi::Uint8Array src = bytes(o.Get("images"), "images (count x height x width x 3)", n * per);
-  job->pixels.resize(n * per);
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(o.Env(), std::max<size_t>(n * per, 1));
+  job->pixels = Napi::Persistent(out);
   job->images.resize(n);
   for (size_t i = 0; i < n; i++) {
     if (!ka.Get(uint32_t(i)).IsString()) bad("keys[" + std::to_string(i) + "]", "a string", ka.Get(uint32_t(i)));
     auto& im = job->images[i];
     im.src = {src.Data() + i * per, h, w};
     im.key = lk::image::key_of(ka.Get(uint32_t(i)).As<Napi::String>().Utf8Value());
-    im.dst = job->pixels.data() + i * per;
+    im.dst = out.Data() + i * per;
   }
   Napi::Value q = o.Get("jpegQuality");
   if (!q.IsUndefined()) {
