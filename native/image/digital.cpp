@@ -2,6 +2,7 @@
 // extra saturate.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "image/corruptions.h"
 #include "image/filters.h"
@@ -57,27 +58,33 @@ struct BoxCoeffs {
   }
 };
 
-inline uint8_t clip8(int64_t acc) { return uint8_t(std::clamp<int64_t>(acc >> 22, 0, 255)); }
+inline uint8_t clip8(int32_t acc) { return uint8_t(std::clamp(acc >> 22, 0, 255)); }
 
-// PIL Image.resize(BOX): horizontal pass, then vertical, each rounded to uint8.
+// PIL Image.resize(BOX): horizontal pass, then vertical, each rounded to uint8 (PIL's 32-bit accumulators: the
+// weights of one output sum to 2^22, so 255 * 2^22 fits).
 LK_IMAGE_HOT std::vector<uint8_t> box_resize(const uint8_t* src, int h, int w, int oh, int ow) {
   BoxCoeffs cx(w, ow), cy(h, oh);
   std::vector<uint8_t> tmp(size_t(h) * ow * 3), out(size_t(oh) * ow * 3);
   for (int y = 0; y < h; y++)
     for (int o = 0; o < ow; o++) {
-      int64_t a0 = 1 << 21, a1 = 1 << 21, a2 = 1 << 21;
+      int32_t a0 = 1 << 21, a1 = 1 << 21, a2 = 1 << 21;
       const uint8_t* s = src + (size_t(y) * w + cx.xmin[o]) * 3;
       const int* k = &cx.k[size_t(o) * cx.ksize];
-      for (int j = 0; j < cx.count[o]; j++) a0 += int64_t(s[3 * j]) * k[j], a1 += int64_t(s[3 * j + 1]) * k[j], a2 += int64_t(s[3 * j + 2]) * k[j];
+      for (int j = 0; j < cx.count[o]; j++) a0 += s[3 * j] * k[j], a1 += s[3 * j + 1] * k[j], a2 += s[3 * j + 2] * k[j];
       uint8_t* t = &tmp[(size_t(y) * ow + o) * 3];
       t[0] = clip8(a0), t[1] = clip8(a1), t[2] = clip8(a2);
     }
-  for (int o = 0; o < oh; o++)
-    for (int x = 0; x < ow * 3; x++) {
-      int64_t acc = 1 << 21;
-      for (int j = 0; j < cy.count[o]; j++) acc += int64_t(tmp[size_t(cy.xmin[o] + j) * ow * 3 + x]) * cy.k[size_t(o) * cy.ksize + j];
-      out[size_t(o) * ow * 3 + x] = clip8(acc);
+  const int rw = ow * 3;
+  std::vector<int32_t> acc(rw);
+  for (int o = 0; o < oh; o++) {
+    std::fill(acc.begin(), acc.end(), 1 << 21);
+    for (int j = 0; j < cy.count[o]; j++) {  // whole rows at a time: vectorises
+      const uint8_t* t = &tmp[size_t(cy.xmin[o] + j) * rw];
+      const int32_t kj = cy.k[size_t(o) * cy.ksize + j];
+      for (int x = 0; x < rw; x++) acc[x] += t[x] * kj;
     }
+    for (int x = 0; x < rw; x++) out[size_t(o) * rw + x] = clip8(acc[x]);
+  }
   return out;
 }
 
@@ -87,13 +94,21 @@ LK_IMAGE_HOT void corrupt_pixelate(const Inputs& in, uint8_t* dst) {
   const double c = in.params[0];
   const int H = in.src.h, W = in.src.w, oh = std::max(1, int(H * c)), ow = std::max(1, int(W * c));
   auto small = box_resize(in.src.data, H, W, oh, ow);
-  // Back up with nearest neighbour (what BOX upsampling amounts to): source floor((i + 0.5) * small / big).
+  // Back up with nearest neighbour (what BOX upsampling amounts to): source floor((i + 0.5) * small / big). Rows
+  // repeat: each distinct one is built once and copied.
   std::vector<int> sx(W);
   for (int x = 0; x < W; x++) sx[x] = std::min(int((x + 0.5) * ow / W), ow - 1) * 3;
+  int built = -1;
   for (int y = 0; y < H; y++) {
-    const uint8_t* s = &small[size_t(std::min(int((y + 0.5) * oh / H), oh - 1)) * ow * 3];
+    const int sy = std::min(int((y + 0.5) * oh / H), oh - 1);
     uint8_t* d = dst + size_t(y) * W * 3;
+    if (sy == built) {
+      std::memcpy(d, d - size_t(W) * 3, size_t(W) * 3);
+      continue;
+    }
+    const uint8_t* s = &small[size_t(sy) * ow * 3];
     for (int x = 0; x < W; x++) d[3 * x] = s[sx[x]], d[3 * x + 1] = s[sx[x] + 1], d[3 * x + 2] = s[sx[x] + 2];
+    built = sy;
   }
 }
 
