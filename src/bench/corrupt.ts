@@ -1,12 +1,12 @@
 // ImageNet-C generation speed: images/s per corruption at 224² on our native kernels beside imagecorruptions
 // (the reference Python, through the oracle venv) on the same crops in the same run; then the whole 19 × 5 set
 // made from JPEG files by `corrupt` beside only decoding and re-encoding the same images 95 times.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { createInterface } from 'node:readline';
 
 import sharp from 'sharp';
 
@@ -19,7 +19,6 @@ import { writeNpy } from '../data/npy.js';
 import { syntheticImage } from '../data/synthetic.js';
 import { corruptImages } from '../native.js';
 
-const run = promisify(execFile);
 const SIZE = 224;
 
 export interface CorruptBenchOptions {
@@ -53,6 +52,37 @@ export interface CorruptBenchReport {
   reference_versions: Record<string, string> | null;
 }
 
+interface Reference {
+  versions: Record<string, string>;
+  time(name: string, reps: number): Promise<number>;
+  close(): void;
+}
+
+/** scripts/bench/corrupt_reference.py as a server: one request per corruption, answered with its seconds. */
+async function startReference(python: string, images: Buffer, n: number, threads: number, tmp: string): Promise<Reference> {
+  const npy = path.join(tmp, 'crops.npy');
+  writeNpy(npy, [n, SIZE, SIZE, 3], Float32Array.from(images));
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/corrupt_reference.py');
+  const child = spawn(python, [script, JSON.stringify({ images: npy, threads })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('the reference timing script stopped (see its error above)');
+    return JSON.parse(r.value) as { versions?: Record<string, string>; seconds?: number };
+  };
+  const ready = await next();
+  return {
+    versions: ready.versions!,
+    async time(name, reps) {
+      child.stdin!.write(`${name} ${reps}\n`);
+      return (await next()).seconds!;
+    },
+    close() {
+      child.stdin!.end();
+    },
+  };
+}
+
 async function syntheticJpegs(dir: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const d = path.join(dir, `n0000${i % 4}`);
@@ -79,34 +109,37 @@ export async function benchCorrupt(o: CorruptBenchOptions): Promise<CorruptBench
     const frost = proceduralFrost(SIZE).textures;
     const rows: CorruptBenchRow[] = [];
     const ourSeconds: Record<string, number> = {};
-    for (const name of names) {
-      const call = (severity: number, count: number) =>
-        corruptImages({ corruption: name, severity, params: corruptionParams(name, severity), seed: 0, width: SIZE, height: SIZE, images: images.subarray(0, count * SIZE * SIZE * 3), keys: keys.slice(0, count), frost });
-      await call(1, Math.min(2, n)); // warm-up
-      ourSeconds[name] = Infinity;
-      for (let rep = 0; rep < (o.reps ?? 2); rep++) {
-        const t0 = performance.now();
-        for (let s = 1; s <= 5; s++) await call(s, n);
-        ourSeconds[name] = Math.min(ourSeconds[name], (performance.now() - t0) / 1000);
-      }
-      rows.push({ corruption: name, ours_ips: (5 * n) / ourSeconds[name], reference_ips: null, ratio: null });
-    }
+    const reps = o.reps ?? 2;
     let versions: Record<string, string> | null = null;
     let refTotal: number | null = null;
-    if (o.python) {
-      const npy = path.join(tmp, 'crops.npy');
-      writeNpy(npy, [n, SIZE, SIZE, 3], Float32Array.from(images));
-      const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/corrupt_reference.py');
-      const { stdout } = await run(o.python, [script, JSON.stringify({ images: npy, corruptions: names, threads: o.threads, reps: o.reps ?? 2 })], { maxBuffer: 1 << 20 });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { versions: Record<string, string>; seconds: Record<string, number> };
-      versions = r.versions;
+    const reference = o.python ? await startReference(o.python, images, n, o.threads, tmp) : null;
+    if (reference) {
+      versions = reference.versions;
       refTotal = 0;
-      for (const row of rows) {
-        const sec = r.seconds[row.corruption];
-        refTotal += sec;
-        row.reference_ips = (5 * n) / sec;
-        row.ratio = row.ours_ips / row.reference_ips;
+    }
+    try {
+      // Ours, then the reference, corruption by corruption: both sides see the same machine load.
+      for (const name of names) {
+        const call = (severity: number, count: number) =>
+          corruptImages({ corruption: name, severity, params: corruptionParams(name, severity), seed: 0, width: SIZE, height: SIZE, images: images.subarray(0, count * SIZE * SIZE * 3), keys: keys.slice(0, count), frost });
+        await call(1, Math.min(2, n)); // warm-up
+        ourSeconds[name] = Infinity;
+        for (let rep = 0; rep < reps; rep++) {
+          const t0 = performance.now();
+          for (let s = 1; s <= 5; s++) await call(s, n);
+          ourSeconds[name] = Math.min(ourSeconds[name], (performance.now() - t0) / 1000);
+        }
+        const row: CorruptBenchRow = { corruption: name, ours_ips: (5 * n) / ourSeconds[name], reference_ips: null, ratio: null };
+        if (reference) {
+          const sec = await reference.time(name, reps);
+          refTotal! += sec;
+          row.reference_ips = (5 * n) / sec;
+          row.ratio = row.ours_ips / row.reference_ips;
+        }
+        rows.push(row);
       }
+    } finally {
+      reference?.close();
     }
     const ourTotal = Object.values(ourSeconds).reduce((a, b) => a + b, 0);
     const setIps = (names.length * 5 * n) / ourTotal;
