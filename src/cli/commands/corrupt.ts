@@ -92,15 +92,18 @@ export const corruptCommand = {
     y
       .usage(
         '$0 corrupt --data DIR --out DIR [options]\n\n' +
-          'Reads an ImageFolder tree (<class>/<image>, e.g. ImageNet val), resizes the shorter side to 256 and\n' +
-          `centre-crops --size (an image already at --size is used as is), corrupts it and writes ${RELEASED_LAYOUT}\n` +
-          'as the released sets: JPEG quality 85 (or --format png, lossless). Parameters: data/corruption_params.json.\n' +
-          'Every random draw comes from a stream keyed by (seed, corruption, severity, image path): the same seed\n' +
-          'gives the same bytes on every run and thread count. A rerun skips finished files and completes the set.\n' +
-          'frost blends texture images: procedural ones of ours by default (a substitute for the generator\'s\n' +
-          'photographs), or your own with --frost-dir; manifest.json records which, with the seed and settings.\n\n' +
-          `--perturbations writes ImageNet-P instead: ${IMAGENET_P_LAYOUT}, 31 frames (translate 41) per image\n` +
-          'and perturbation, as PNG (the frames the released videos decode to); the noises also come as <name>_2, _3.',
+          'Reads an ImageFolder tree (<class>/<image>, e.g. ImageNet val), resizes the shorter side to 256\n' +
+          'and centre-crops --size (an image already at --size is used as is), corrupts it and writes\n' +
+          `${RELEASED_LAYOUT} as the released sets did: JPEG quality 85\n` +
+          '(or --format png, lossless). Parameters: data/corruption_params.json.\n\n' +
+          'Every random draw comes from a stream keyed by (seed, corruption, severity, image path): the same\n' +
+          'seed gives the same bytes on every run and thread count. A rerun skips finished files and completes\n' +
+          'the set (resume after a kill). frost blends texture images: procedural ones of ours by default (a\n' +
+          "substitute for the generator's photographs), or your own with --frost-dir; manifest.json records\n" +
+          'which, with the seed and settings.\n\n' +
+          `--perturbations writes ImageNet-P instead: ${IMAGENET_P_LAYOUT},\n` +
+          '31 frames (translate 41) per image and perturbation, as PNG (the frames the released videos decode\n' +
+          'to); the noises also come as <name>_2 and <name>_3. See docs/CORRUPTIONS.md.',
       )
       .option('data', { type: 'string', demandOption: true, describe: 'source ImageFolder (<class>/<image>)' })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder (rerun to resume)' })
