@@ -227,11 +227,13 @@ LK_IMAGE_HOT FImage filter2d(const FImage& x, const std::vector<float>& kernel, 
     }
   FImage out(x.h, x.w, C);
   // Prefix sums along each padded row (per channel), with 64 floats of slack for the last block's reads.
-  std::vector<float> pre(size_t(ph) * qs + 64, 0.f);
-  for (int y = 0; y < ph; y++) {
+  std::vector<float> pre(runs.empty() ? 0 : size_t(ph) * qs + 64, 0.f);  // small kernels have no runs
+  for (int y = 0; y < ph && !runs.empty(); y++) {
     const float* p = pad.data() + size_t(y) * pw * C;
     float* q = pre.data() + size_t(y) * qs;
-    for (int j = 0; j < pw * C; j++) q[j + C] = q[j] + p[j];
+    float run[4] = {0, 0, 0, 0};  // running sums in registers (through memory they would wait on each store)
+    for (int xx = 0; xx < pw; xx++)
+      for (int k = 0; k < C; k++) q[(xx + 1) * C + k] = run[k] += p[xx * C + k];
   }
   pad.resize(pad.size() + 64);
   filter2d_runs(pad.data(), pw * C, pre.data(), qs, out, taps.data(), int(taps.size()), runs.data(), int(runs.size()));
