@@ -277,10 +277,13 @@ LK_IMAGE_HOT void zoom_lerp(const FImage& x, int top0, int top1, int ch0, int ch
       tw[o * C + k] = mx.t[o];
     }
   std::vector<float> rows(size_t(last - first + 1) * n);
+  const int* __restrict pa = ia.data();
+  const int* __restrict pb = ib.data();
+  const float* __restrict pt = tw.data();
   for (int sy = first; sy <= last; sy++) {
-    const float* s = x.row(top0 + sy) + size_t(top1) * C;
-    float* r = rows.data() + size_t(sy - first) * n;
-    for (int j = 0; j < n; j++) r[j] = s[ia[j]] + tw[j] * (s[ib[j]] - s[ia[j]]);
+    const float* __restrict s = x.row(top0 + sy) + size_t(top1) * C;
+    float* __restrict r = rows.data() + size_t(sy - first) * n;
+    for (int j = 0; j < n; j++) r[j] = s[pa[j]] + pt[j] * (s[pb[j]] - s[pa[j]]);
   }
   for (int o = 0; o < H; o++) {
     const int a = my.i0[o], b = std::min(a + 1, ch0 - 1);
