@@ -63,6 +63,9 @@ extern const CorruptFn corruption_fns[CORRUPTION_COUNT];
 /** How many parameters one severity of each corruption has (zoom_blur: any number of factors, -1). */
 extern const int corruption_param_count[CORRUPTION_COUNT];
 
+/** spatter's water drops (strength k) over x in [0, 1] for a liquid layer (also ImageNet-P's spatter). */
+void water_overlay(const FImage& x, const FImage& liquid, double k, uint8_t* dst);
+
 /** Poisson(x*c)/c of each byte x (as x/255), truncated to bytes (shot noise; also ImageNet-P's). */
 void shot_noise_bytes(const uint8_t* src, uint8_t* dst, size_t n, double c, Rng& rng);
 

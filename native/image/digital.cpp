@@ -1,5 +1,5 @@
-// Digital family: contrast, elastic_transform (the generator's, with its affine step), pixelate, JPEG, and the
-// extra saturate.
+// Digital family: contrast, elastic_transform (the generator's, with its affine step), pixelate, JPEG; saturate is
+// in hsv.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstring>

@@ -6,7 +6,6 @@
 
 #include "core/tensor.h"
 #include "image/corruptions.h"
-#include "image/edges.h"
 #include "image/filters.h"
 #include "image/rng.h"
 
@@ -31,8 +30,6 @@ struct Frames {
   std::vector<uint8_t> bytes;
   uint8_t* frame(int i) { return bytes.data() + size_t(i) * size * size * 3; }
 };
-
-FImage unit_image(const RgbView& v) { return to_unit(v); }
 
 // Centre crop (torchvision CenterCrop offsets) of a float image.
 FImage centre_crop(const FImage& x, int size) {
@@ -116,35 +113,6 @@ void tilt_homography(double w, double h, double deg, double H[3][3]) {
 
 void store(const FImage& x, uint8_t* dst) { unit_to_u8(x, dst); }
 
-// The ImageNet-C water recipe on one frame (strength k) for a given liquid layer.
-void water(const FImage& crop, const FImage& liquid, double k, uint8_t* dst) {
-  const int H = crop.h, W = crop.w;
-  const size_t n = size_t(H) * W;
-  std::vector<uint8_t> l8(n);
-  for (size_t i = 0; i < n; i++) l8[i] = uint8_t(std::clamp(liquid.v[i] * 255.f, 0.f, 255.f));
-  auto edges = canny(l8, H, W, 50, 150);
-  for (auto& e : edges) e = uint8_t(255 - e);
-  auto dist = distance_transform_5x5(edges, H, W);
-  FImage d(H, W, 1);
-  for (size_t i = 0; i < n; i++) d.v[i] = std::min(dist[i], 20.f);
-  d = box3(d);
-  std::vector<uint8_t> d8(n);
-  for (size_t i = 0; i < n; i++) d8[i] = uint8_t(d.v[i]);
-  d8 = equalize_hist(d8);
-  const int ker[9] = {-2, -1, 0, -1, 1, 1, 0, 1, 2};
-  d8 = filter3x3_u8(d8, H, W, ker);
-  for (size_t i = 0; i < n; i++) d.v[i] = d8[i];
-  d = box3(d);
-  std::vector<float> m(n);
-  float mmax = 0;
-  for (size_t i = 0; i < n; i++) mmax = std::max(mmax, m[i] = l8[i] * std::nearbyint(d.v[i]));
-  const float colour[3] = {175 / 255.f, 238 / 255.f, 238 / 255.f};
-  for (size_t i = 0; i < n; i++) {
-    const float mi = mmax > 0 ? m[i] / mmax * float(k) : 0.f;
-    for (int c = 0; c < 3; c++) dst[3 * i + c] = uint8_t(std::clamp(crop.v[3 * i + c] + mi * colour[c], 0.f, 1.f) * 255.f);
-  }
-}
-
 }  // namespace
 
 std::vector<uint8_t> perturb_sequence(int p, int level, const RgbView& resized, int size, uint64_t seed, uint64_t key) {
@@ -154,7 +122,7 @@ std::vector<uint8_t> perturb_sequence(int p, int level, const RgbView& resized, 
     throw lk::ArgError(std::string("perturb: ") + perturbation_names[p] + " has no harder variants (_2, _3 exist for the noises)");
   if (resized.h < size || resized.w < size) throw lk::ArgError("perturb: the image is smaller than the crop");
   Rng rng(seed, uint64_t(0x100 + p), uint64_t(level), key);
-  const FImage big = unit_image(resized);
+  const FImage big = to_unit(resized);
   const FImage x = centre_crop(big, size);
   Frames f{size, perturbation_frames(p), std::vector<uint8_t>(size_t(perturbation_frames(p)) * size * size * 3)};
   const size_t n = size_t(size) * size * 3;
@@ -279,7 +247,7 @@ std::vector<uint8_t> perturb_sequence(int p, int level, const RgbView& resized, 
         if (v < 0.69f) v = 0.f;
       const float k4[4] = {0.05f, 0.1f, 0.15f, 0.7f};
       for (int i = 0; i < f.count; i++) {
-        water(x, liquid, 0.6, f.frame(i));
+        water_overlay(x, liquid, 0.6, f.frame(i));
         // The drops run down: the layer correlated along columns with [0.05, 0.1, 0.15, 0.7] ('same', zero fill).
         FImage next(size, size, 1);
         for (int y = 0; y < size; y++)

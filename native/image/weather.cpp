@@ -1,4 +1,4 @@
-// Weather family: snow, frost, fog, brightness, and the extra spatter (water drops or mud).
+// Weather family: snow, frost, fog, and the extra spatter (water drops or mud); brightness is in hsv.cpp.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -106,6 +106,34 @@ LK_IMAGE_HOT void corrupt_frost(const Inputs& in, uint8_t* dst) {
     }
 }
 
+LK_IMAGE_HOT void water_overlay(const FImage& x, const FImage& liquid, double k, uint8_t* dst) {
+  const int H = x.h, W = x.w;
+  const size_t n = size_t(H) * W;
+  std::vector<uint8_t> l8(n);
+  for (size_t i = 0; i < n; i++) l8[i] = uint8_t(std::clamp(liquid.v[i] * 255.f, 0.f, 255.f));
+  auto edges = canny(l8, H, W, 50, 150);
+  for (auto& e : edges) e = uint8_t(255 - e);
+  auto dist = distance_transform_5x5(edges, H, W);
+  FImage d(H, W, 1);
+  for (size_t i = 0; i < n; i++) d.v[i] = std::min(dist[i], 20.f);
+  d = box3(d);
+  std::vector<uint8_t> d8(n);
+  for (size_t i = 0; i < n; i++) d8[i] = uint8_t(d.v[i]);
+  d8 = equalize_hist(d8);
+  const int ker[9] = {-2, -1, 0, -1, 1, 1, 0, 1, 2};
+  d8 = filter3x3_u8(d8, H, W, ker);
+  for (size_t i = 0; i < n; i++) d.v[i] = d8[i];
+  d = box3(d);
+  std::vector<float> m(n);
+  float mmax = 0;
+  for (size_t i = 0; i < n; i++) mmax = std::max(mmax, m[i] = l8[i] * std::nearbyint(d.v[i]));
+  const float colour[3] = {175 / 255.f, 238 / 255.f, 238 / 255.f};
+  for (size_t i = 0; i < n; i++) {
+    const float mi = mmax > 0 ? m[i] / mmax * float(k) : 0.f;
+    for (int c = 0; c < 3; c++) dst[3 * i + c] = uint8_t(std::clamp(x.v[3 * i + c] + mi * colour[c], 0.f, 1.f) * 255.f);
+  }
+}
+
 LK_IMAGE_HOT void corrupt_spatter(const Inputs& in, uint8_t* dst) {
   const auto& p = in.params;  // mean, std, sigma, threshold, k, mud
   const int H = in.src.h, W = in.src.w;
@@ -117,30 +145,7 @@ LK_IMAGE_HOT void corrupt_spatter(const Inputs& in, uint8_t* dst) {
     if (v < p[3]) v = 0.f;
   const size_t n = size_t(H) * W;
   if (p[5] == 0) {  // water: bright pale-turquoise rims around the drops
-    std::vector<uint8_t> l8(n);
-    for (size_t i = 0; i < n; i++) l8[i] = uint8_t(std::clamp(liquid.v[i] * 255.f, 0.f, 255.f));
-    auto edges = canny(l8, H, W, 50, 150);
-    for (auto& e : edges) e = uint8_t(255 - e);
-    auto dist = distance_transform_5x5(edges, H, W);
-    FImage d(H, W, 1);
-    for (size_t i = 0; i < n; i++) d.v[i] = std::min(dist[i], 20.f);
-    d = box3(d);
-    std::vector<uint8_t> d8(n);
-    for (size_t i = 0; i < n; i++) d8[i] = uint8_t(d.v[i]);
-    d8 = equalize_hist(d8);
-    const int ker[9] = {-2, -1, 0, -1, 1, 1, 0, 1, 2};
-    d8 = filter3x3_u8(d8, H, W, ker);
-    for (size_t i = 0; i < n; i++) d.v[i] = d8[i];
-    d = box3(d);
-    std::vector<float> m(n);
-    float mmax = 0;
-    for (size_t i = 0; i < n; i++) mmax = std::max(mmax, m[i] = l8[i] * std::nearbyint(d.v[i]));
-    const float colour[3] = {175 / 255.f, 238 / 255.f, 238 / 255.f};
-    for (size_t i = 0; i < n; i++) {
-      const float mi = mmax > 0 ? m[i] / mmax * float(p[4]) : 0.f;
-      for (int c = 0; c < 3; c++)
-        dst[3 * i + c] = uint8_t(std::clamp(in.src.data[3 * i + c] / 255.f + mi * colour[c], 0.f, 1.f) * 255.f);
-    }
+    water_overlay(to_unit(in.src), liquid, p[4], dst);
   } else {  // mud: brown where the smoothed drop mask is dense
     FImage mask(H, W, 1);
     for (size_t i = 0; i < n; i++) mask.v[i] = liquid.v[i] > p[3] ? 1.f : 0.f;
