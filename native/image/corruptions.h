@@ -63,6 +63,8 @@ extern const CorruptFn corruption_fns[CORRUPTION_COUNT];
 /** How many parameters one severity of each corruption has (zoom_blur: any number of factors, -1). */
 extern const int corruption_param_count[CORRUPTION_COUNT];
 
+/** snow's blend: b x + (1 - b) max(x, 1.5 gray + 0.5) + layer + layer rotated 180° (layer kept as uint8). */
+void snow_overlay(const FImage& x, const FImage& blurred_layer, float b, uint8_t* dst);
 /** spatter's water drops (strength k) over x in [0, 1] for a liquid layer (also ImageNet-P's spatter). */
 void water_overlay(const FImage& x, const FImage& liquid, double k, uint8_t* dst);
 

@@ -178,32 +178,15 @@ std::vector<uint8_t> perturb_sequence(int p, int level, const RgbView& resized, 
       layer = clipped_zoom(layer, 3);
       for (float& v : layer.v) v = v < 0.5f ? 0.f : std::min(v, 1.f);
       for (float& v : layer.v) v = std::floor(v * 255.f) / 255.f;  // kept as uint8
-      for (int i = 0; i < f.count; i++) {
-        FImage l = motion_blur(layer, 14, 4, 4.0 * i - 150);
-        uint8_t* d = f.frame(i);
-        for (int y = 0; y < size; y++)
-          for (int xx = 0; xx < size; xx++) {
-            const size_t k = (size_t(y) * size + xx) * 3;
-            const float r = x.v[k], g = x.v[k + 1], b = x.v[k + 2];
-            const float bright = (0.299f * r + 0.587f * g + 0.114f * b) * 1.5f + 0.5f;
-            const float snow = std::nearbyint(std::clamp(l.v[size_t(y) * size + xx], 0.f, 1.f) * 255.f) / 255.f +
-                               std::nearbyint(std::clamp(l.v[size_t(size - 1 - y) * size + (size - 1 - xx)], 0.f, 1.f) * 255.f) / 255.f;
-            const float rgb[3] = {r, g, b};
-            for (int c = 0; c < 3; c++) d[k + c] = uint8_t(std::clamp(0.85f * rgb[c] + 0.15f * std::max(rgb[c], bright) + snow, 0.f, 1.f) * 255.f);
-          }
-      }
+      for (int i = 0; i < f.count; i++) snow_overlay(x, motion_blur(layer, 14, 4, 4.0 * i - 150), 0.85f, f.frame(i));
       break;
     }
-    case p_brightness: {
+    case p_brightness: {  // ImageNet-C's brightness with c = (i - 15) * 0.02
+      std::vector<uint8_t> crop8(n);
+      unit_to_u8(x, crop8.data());
       for (int i = 0; i < f.count; i++) {
-        const double c = (i - 15) * 0.02;
-        uint8_t* d = f.frame(i);
-        for (size_t k = 0; k < n; k += 3) {
-          double h, s, v, r, g, b;
-          rgb_to_hsv(x.v[k], x.v[k + 1], x.v[k + 2], h, s, v);
-          hsv_to_rgb(h, s, std::clamp(v + c, 0.0, 1.0), r, g, b);
-          d[k] = uint8_t(std::clamp(r, 0.0, 1.0) * 255.0), d[k + 1] = uint8_t(std::clamp(g, 0.0, 1.0) * 255.0), d[k + 2] = uint8_t(std::clamp(b, 0.0, 1.0) * 255.0);
-        }
+        const std::vector<double> c = {(i - 15) * 0.02};
+        corrupt_brightness(Inputs{RgbView{crop8.data(), size, size}, c, rng, nullptr}, f.frame(i));
       }
       break;
     }

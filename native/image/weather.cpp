@@ -64,6 +64,24 @@ LK_IMAGE_HOT void corrupt_fog(const Inputs& in, uint8_t* dst) {
       }
 }
 
+LK_IMAGE_HOT void snow_overlay(const FImage& x, const FImage& blurred_layer, float b, uint8_t* dst) {
+  const int H = x.h, W = x.w;
+  std::vector<float> l(blurred_layer.v.size());  // the layer is saved as uint8 on its way
+  for (size_t i = 0; i < l.size(); i++) l[i] = std::nearbyint(std::clamp(blurred_layer.v[i], 0.f, 1.f) * 255.f) / 255.f;
+  for (int y = 0; y < H; y++)
+    for (int xx = 0; xx < W; xx++) {
+      const size_t i = (size_t(y) * W + xx) * 3;
+      const float r = x.v[i], g = x.v[i + 1], bl = x.v[i + 2];
+      const float bright = (0.299f * r + 0.587f * g + 0.114f * bl) * 1.5f + 0.5f;
+      const float snow = l[size_t(y) * W + xx] + l[size_t(H - 1 - y) * W + (W - 1 - xx)];
+      const float rgb[3] = {r, g, bl};
+      for (int c = 0; c < 3; c++) {
+        const float base = b * rgb[c] + (1 - b) * std::max(rgb[c], bright);
+        dst[i + c] = uint8_t(std::clamp(base + snow, 0.f, 1.f) * 255.f);
+      }
+    }
+}
+
 LK_IMAGE_HOT void corrupt_snow(const Inputs& in, uint8_t* dst) {
   const auto& p = in.params;  // mean, std, zoom, threshold, blur radius, blur sigma, blend
   const int H = in.src.h, W = in.src.w;
@@ -72,21 +90,7 @@ LK_IMAGE_HOT void corrupt_snow(const Inputs& in, uint8_t* dst) {
   for (float& v : layer.v) v = float(p[0] + p[1] * v);
   layer = clipped_zoom(layer, p[2]);
   for (float& v : layer.v) v = v < p[3] ? 0.f : std::min(v, 1.f);
-  layer = motion_blur(layer, int(p[4]), p[5], in.rng.uniform(-135, -45));
-  for (float& v : layer.v) v = float(std::nearbyint(std::clamp(v, 0.f, 1.f) * 255.f) / 255.0);  // saved as uint8
-  const float b = float(p[6]);
-  for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++) {
-      const size_t i = (size_t(y) * W + x) * 3;
-      const float r = in.src.data[i] / 255.f, g = in.src.data[i + 1] / 255.f, bl = in.src.data[i + 2] / 255.f;
-      const float bright = (0.299f * r + 0.587f * g + 0.114f * bl) * 1.5f + 0.5f;
-      const float snow = layer.v[size_t(y) * W + x] + layer.v[size_t(H - 1 - y) * W + (W - 1 - x)];
-      const float rgb[3] = {r, g, bl};
-      for (int c = 0; c < 3; c++) {
-        const float base = b * rgb[c] + (1 - b) * std::max(rgb[c], bright);
-        dst[i + c] = uint8_t(std::clamp(base + snow, 0.f, 1.f) * 255.f);
-      }
-    }
+  snow_overlay(to_unit(in.src), motion_blur(layer, int(p[4]), p[5], in.rng.uniform(-135, -45)), float(p[6]), dst);
 }
 
 LK_IMAGE_HOT void corrupt_frost(const Inputs& in, uint8_t* dst) {
