@@ -9,15 +9,25 @@
 namespace lk::image {
 
 LK_IMAGE_HOT std::vector<uint8_t> canny(const std::vector<uint8_t>& img, int h, int w, int low, int high) {
-  auto px = [&](int y, int x) { return int(img[size_t(std::clamp(y, 0, h - 1)) * w + std::clamp(x, 0, w - 1)]); };
+  // Sobel on a copy padded by one replicated pixel (Canny's border), rows contiguous so the loop vectorises.
+  const int pw = w + 2;
+  std::vector<int> pad(size_t(h + 2) * pw);
+  for (int y = 0; y < h + 2; y++)
+    for (int x = 0; x < pw; x++) pad[size_t(y) * pw + x] = img[size_t(std::clamp(y - 1, 0, h - 1)) * w + std::clamp(x - 1, 0, w - 1)];
   std::vector<int> dx(size_t(h) * w), dy(size_t(h) * w), mag(size_t(h + 2) * (w + 2), 0);
-  for (int y = 0; y < h; y++)
+  for (int y = 0; y < h; y++) {
+    const int* r0 = &pad[size_t(y) * pw];
+    const int *r1 = r0 + pw, *r2 = r1 + pw;
+    int* gxr = &dx[size_t(y) * w];
+    int* gyr = &dy[size_t(y) * w];
+    int* mr = &mag[size_t(y + 1) * (w + 2) + 1];
     for (int x = 0; x < w; x++) {
-      int gx = (px(y - 1, x + 1) + 2 * px(y, x + 1) + px(y + 1, x + 1)) - (px(y - 1, x - 1) + 2 * px(y, x - 1) + px(y + 1, x - 1));
-      int gy = (px(y + 1, x - 1) + 2 * px(y + 1, x) + px(y + 1, x + 1)) - (px(y - 1, x - 1) + 2 * px(y - 1, x) + px(y - 1, x + 1));
-      dx[size_t(y) * w + x] = gx, dy[size_t(y) * w + x] = gy;
-      mag[size_t(y + 1) * (w + 2) + x + 1] = std::abs(gx) + std::abs(gy);
+      const int gx = (r0[x + 2] + 2 * r1[x + 2] + r2[x + 2]) - (r0[x] + 2 * r1[x] + r2[x]);
+      const int gy = (r2[x] + 2 * r2[x + 1] + r2[x + 2]) - (r0[x] + 2 * r0[x + 1] + r0[x + 2]);
+      gxr[x] = gx, gyr[x] = gy;
+      mr[x] = std::abs(gx) + std::abs(gy);
     }
+  }
   auto M = [&](int y, int x) { return mag[size_t(y + 1) * (w + 2) + x + 1]; };
   // 0 = weak candidate, 1 = not an edge, 2 = edge. Non-maximum suppression in OpenCV's fixed-point sectors.
   std::vector<uint8_t> state(size_t(h) * w, 1);
