@@ -1,13 +1,15 @@
 // Bad input gets a clear, named error and loses nothing: the corrupt CLI's arguments, a rerun with other
 // settings into an existing set, and the native entry point's own checks.
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import sharp from 'sharp';
 import t from 'tap';
 
 import { corruptMain, type CorruptArgs } from '../../src/cli/commands/corrupt.js';
+import { frostFromDir } from '../../src/corrupt/frost.js';
 import { corruptionParams, parseSeverities } from '../../src/corrupt/params.js';
 import { corruptImages, EngineError } from '../../src/native.js';
 import { CLI, hashTree, makeSourceFolder } from './fixtures.js';
@@ -75,4 +77,19 @@ t.test('the native entry point checks its arguments', async (t) => {
     { code: 'LKR_ARG', message: /smaller than an image/ },
   );
   t.ok(EngineError);
+});
+
+t.test('--frost-dir textures are used and recorded; a small one is scaled to cover the images', async (t) => {
+  const dir = path.join(out, '..', path.basename(out) + '-frost');
+  mkdirSync(dir, { recursive: true });
+  await sharp({ create: { width: 30, height: 20, channels: 3, background: { r: 250, g: 250, b: 255 } } }).png().toFile(path.join(dir, 'ice.png'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const f = await frostFromDir(dir, 48);
+  t.equal(f.kind, 'files');
+  t.ok(f.textures[0].width >= 48 && f.textures[0].height >= 48, `scaled to ${f.textures[0].width}x${f.textures[0].height}`);
+  const dest = path.join(dir, 'set');
+  const r = await corruptMain(args({ out: dest, corruptions: 'frost', severities: '5', frostDir: dir }), quiet);
+  t.ok(r.complete);
+  t.match(JSON.parse(readFileSync(path.join(dest, 'manifest.json'), 'utf8')).frost, /^files: .*ice\.png/);
+  await t.rejects(frostFromDir(path.join(dir, 'set', 'frost', '5'), 48), /no image files/);
 });
