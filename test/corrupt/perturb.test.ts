@@ -1,6 +1,8 @@
 // ImageNet-P sequences: frame counts (31, translate 41), the layout the imagenetP reader takes, byte-identical
 // reruns, resume by whole sequences, and what the frames hold (the clean crop where a sequence passes through it).
-import { readFileSync, rmSync } from 'node:fs';
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 
 import sharp from 'sharp';
@@ -9,7 +11,7 @@ import t from 'tap';
 import { corruptMain, type CorruptArgs } from '../../src/cli/commands/corrupt.js';
 import { imagenetP } from '../../src/data/layouts.js';
 import { parsePerturbations, PERTURBATIONS } from '../../src/corrupt/perturb.js';
-import { hashTree, makeSourceFolder } from './fixtures.js';
+import { CLI, hashTree, makeSourceFolder } from './fixtures.js';
 
 const SIZE = 64;
 const src = await makeSourceFolder(3, SIZE);
@@ -62,4 +64,52 @@ t.test('perturbation names are checked', async (t) => {
   t.throws(() => parsePerturbations('rotate_2'), /unknown name rotate_2/);
   t.throws(() => parsePerturbations('rain'), /unknown name rain/);
   t.same(parsePerturbations('speckle_noise_3').map((p) => [p.base, p.level, p.frames]), [['speckle_noise', 3, 31]]);
+});
+
+t.test('a perturb run killed with SIGKILL and rerun finishes with no finished sequence redone', async (t) => {
+  const killed = path.join(out, 'killed');
+  const cliArgs = [CLI, 'corrupt', '--data', src, '--out', killed, '--seed', '9', '--size', String(SIZE), '--perturbations', 'all,gaussian_noise_2,shot_noise_3', '--json'];
+  // Finished sequences: folders of the layout's depth (a sequence in progress is a .part folder beside them).
+  const sequences = () => {
+    const found = new Map<string, number>();
+    if (!existsSync(killed)) return found;
+    for (const p of readdirSync(killed)) {
+      const pd = path.join(killed, p);
+      if (!statSync(pd).isDirectory()) continue;
+      for (const w of readdirSync(pd))
+        for (const stem of readdirSync(path.join(pd, w)))
+          if (!stem.includes('.part-')) found.set(path.join(p, w, stem), statSync(path.join(pd, w, stem)).mtimeMs);
+    }
+    return found;
+  };
+  const child = spawn('node', cliArgs, { stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      let n = 0;
+      try {
+        n = sequences().size;
+      } catch {
+        return; // a folder renamed while listing: look again
+      }
+      if (n >= 12) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        resolve();
+      }
+    }, 5);
+    child.on('exit', () => {
+      clearInterval(timer);
+      reject(new Error('the run finished before it could be killed'));
+    });
+  }).catch((e) => t.fail(String(e)));
+  await new Promise((r) => child.once('exit', r));
+  const before = sequences();
+  t.ok(before.size >= 12 && before.size < 64, `killed after ${before.size} sequences`);
+  const { stdout } = await promisify(execFile)('node', cliArgs, { maxBuffer: 16 << 20 });
+  const r = JSON.parse(stdout);
+  t.equal(r.skippedExisting, before.size, 'finished sequences skipped');
+  t.equal(r.written, 64 - before.size, 'only the rest made');
+  for (const [k, m] of before) if (sequences().get(k) !== m) t.fail(`${k} was rewritten`);
+  const final = new Map([...hashTree(killed)].filter(([k]) => !k.includes('.part-')));
+  t.same([...final.entries()], [...hashTree(a).entries()], 'the resumed set equals an uninterrupted one');
 });
