@@ -129,3 +129,79 @@ export function tensor(shape: number[], data?: Float32Array | number[]): Tensor 
   }
   return { shape: [...shape], data: arr };
 }
+
+// ---- ImageNet-C corruption kernels (native/image) ----
+
+/** A texture frost blends in: RGB bytes, height x width x 3. */
+export interface RgbTexture {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface CorruptImagesOptions {
+  corruption: string;
+  severity: number;
+  /** That severity's parameter tuple from data/corruption_params.json, flattened. */
+  params: number[];
+  seed: number;
+  width: number;
+  height: number;
+  /** count x height x width x 3 RGB bytes. */
+  images: Uint8Array;
+  /** One identity per image (its relative path): the image's random stream depends on it, never on order. */
+  keys: string[];
+  /** Also return each result JPEG-encoded at this quality (4:2:0, optimised Huffman tables). */
+  jpegQuality?: number;
+  frost?: RgbTexture[];
+}
+
+export interface CorruptImagesResult {
+  pixels: Buffer;
+  jpegs: Buffer[] | null;
+}
+
+/** One corruption at one severity over a batch of same-size images, off the main thread. */
+export async function corruptImages(opts: CorruptImagesOptions): Promise<CorruptImagesResult> {
+  const site = new Error();
+  try {
+    return await (addon().corruptImages as (o: CorruptImagesOptions) => Promise<CorruptImagesResult>)(opts);
+  } catch (e) {
+    rethrow(e, site);
+  }
+}
+
+/** `count` procedural frost textures of height x width (our substitute for the generator's photographs). */
+export function frostTextures(seed: number, count: number, height: number, width: number): RgbTexture[] {
+  const site = new Error();
+  try {
+    const bufs = (addon().frostTextures as (s: number, c: number, h: number, w: number) => Buffer[])(seed, count, height, width);
+    return bufs.map((data) => ({ width, height, data }));
+  } catch (e) {
+    rethrow(e, site);
+  }
+}
+
+export interface PerturbSequenceOptions {
+  perturbation: string;
+  /** 1, or 2..3 for the noises' harder variants (<name>_2, _3). */
+  level: number;
+  seed: number;
+  /** The image's identity (relative path) in the random streams. */
+  key: string;
+  /** The image resized to a shorter side of 256 (height x width x 3 bytes); frames are its centre crops. */
+  image: Uint8Array;
+  width: number;
+  height: number;
+  size: number;
+}
+
+/** The frames (count x size x size x 3 bytes) of one ImageNet-P sequence, off the main thread. */
+export async function perturbSequence(opts: PerturbSequenceOptions): Promise<Buffer> {
+  const site = new Error();
+  try {
+    return await (addon().perturbSequence as (o: PerturbSequenceOptions) => Promise<Buffer>)(opts);
+  } catch (e) {
+    rethrow(e, site);
+  }
+}

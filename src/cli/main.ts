@@ -33,7 +33,8 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof EngineError || e instanceof TypeError || e instanceof RangeError) {
+  const named = e instanceof Error && /^LKR_/.test(String((e as Error & { code?: unknown }).code ?? ''));
+  if (e instanceof EngineError || e instanceof TypeError || e instanceof RangeError || named) {
     process.stderr.write(`lkrobust: ${e.message}\n`);
   } else {
     process.stderr.write(`lkrobust: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -25,7 +25,10 @@ export interface LoaderOptions extends LoadOptions {
   skip?: ReadonlySet<number>;
 }
 
-async function decodeBatch<T extends { path: string }>(index: number, items: T[], pre: Preprocess, opts: LoaderOptions): Promise<Batch<T>> {
+/** An item is read from `path`, or made in memory by `load` when it has one (generated benchmarks). */
+type Loadable = { path: string; load?: () => Promise<Buffer> };
+
+async function decodeBatch<T extends Loadable>(index: number, items: T[], pre: Preprocess, opts: LoaderOptions): Promise<Batch<T>> {
   const t0 = performance.now();
   const s = pre.inputSize;
   const per = s * s * 3;
@@ -38,7 +41,8 @@ async function decodeBatch<T extends { path: string }>(index: number, items: T[]
     while (next < items.length) {
       const i = next++;
       try {
-        await loadImageInto(items[i].path, pre, data, i * per, opts);
+        const it = items[i];
+        await loadImageInto(it.load ? await it.load() : it.path, pre, data, i * per, opts);
         ok[i] = true;
       } catch (e) {
         errors[i] = e instanceof ImageDecodeError ? e.message : `${items[i].path}: ${(e as Error).message}`;
@@ -65,7 +69,7 @@ async function decodeBatch<T extends { path: string }>(index: number, items: T[]
 }
 
 /** Batches of `items` in order (skipping opts.skip), decoded `prefetch` batches ahead. */
-export async function* batches<T extends { path: string }>(items: readonly T[], pre: Preprocess, opts: LoaderOptions): AsyncGenerator<Batch<T>> {
+export async function* batches<T extends Loadable>(items: readonly T[], pre: Preprocess, opts: LoaderOptions): AsyncGenerator<Batch<T>> {
   const b = opts.batchSize;
   if (!Number.isInteger(b) || b < 1) throw new RangeError(`batch size: expected a positive integer, received ${b}`);
   const todo: number[] = [];

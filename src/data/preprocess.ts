@@ -18,19 +18,17 @@ export class ImageDecodeError extends Error {
 
 const KERNEL = { bicubic: 'cubic', bilinear: 'linear' } as const;
 
-/** Decodes and preprocesses one image into `out` (inputSize² × 3 floats) at `offset`. */
 export interface LoadOptions {
   /** Use an image that is already inputSize x inputSize as it is (ImageNet-C/-P files, REFERENCE.md §3.1). */
   keepIfInputSize?: boolean;
 }
 
-export async function loadImageInto(
+/** Decodes and preprocesses one image into its RGB bytes (inputSize² × 3), before any float conversion. */
+export async function decodeImageRgb(
   file: string | Buffer,
-  pre: Preprocess,
-  out: Float32Array,
-  offset: number,
+  pre: Pick<Preprocess, 'inputSize' | 'cropPct' | 'interpolation' | 'warp'>,
   opts: LoadOptions = {},
-): Promise<void> {
+): Promise<Buffer> {
   const name = typeof file === 'string' ? file : '<buffer>';
   const size = pre.inputSize;
   let img = sharp(file, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb');
@@ -56,11 +54,23 @@ export async function loadImageInto(
     if (info.width !== size || info.height !== size || info.channels !== 3) {
       throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${size}x${size}x3`);
     }
-    for (let i = 0; i < data.length; i++) out[offset + i] = data[i] / 255;
+    return data;
   } catch (e) {
     if (e instanceof ImageDecodeError) throw e;
     throw new ImageDecodeError(name, (e as Error).message);
   }
+}
+
+/** Decodes and preprocesses one image into `out` (inputSize² × 3 floats) at `offset`. */
+export async function loadImageInto(
+  file: string | Buffer,
+  pre: Preprocess,
+  out: Float32Array,
+  offset: number,
+  opts: LoadOptions = {},
+): Promise<void> {
+  const data = await decodeImageRgb(file, pre, opts);
+  for (let i = 0; i < data.length; i++) out[offset + i] = data[i] / 255;
 }
 
 /** A batch of images as one (N, S, S, 3) tensor. */

@@ -10,6 +10,7 @@ import { errorTable, imagenetCSummary } from '../metrics/imagenet_c.js';
 import { baselineFromAlexNetP, imagenetPSummary, isNoisePerturbation, type PBaseline, perturbationScore, videoScore } from '../metrics/imagenet_p.js';
 import { in9Summary } from '../metrics/in9.js';
 import { oodMeasures } from '../metrics/ood.js';
+import { generatedImagenetC, type GenerateOptions } from '../corrupt/generated.js';
 
 export const BENCHMARKS = ['imagenet-val', 'imagenet-a', 'imagenet-r', 'imagenet-o', 'imagenet-c', 'imagenet-p', 'imagenet-9'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
@@ -19,6 +20,8 @@ export interface Unit {
   path: string;
   item: number;
   frame: number;
+  /** The image file's bytes made in memory (eval --generate), instead of reading `path`. */
+  load?: () => Promise<Buffer>;
 }
 
 /** What is kept per image: top-5 classes of 1000 (t), restricted argmax (r), MSP over the restricted columns (m). */
@@ -59,6 +62,8 @@ export interface BenchmarkOptions {
   baseline?: PBaseline;
   /** ImageNet-P: frame pairing difficulty (1..3) for the temporal perturbations. */
   difficulty?: number;
+  /** ImageNet-C: make the corrupted images in memory from the val folder given as data (`eval --generate`). */
+  generate?: GenerateOptions;
 }
 
 export interface PreparedBenchmark {
@@ -96,8 +101,8 @@ function row(c: Counts, extra: Partial<ResultRow> = {}): ResultRow {
   return { ...extra, n: c.total, correct: c.correct, error: c.total ? 1 - c.correct / c.total : 0 };
 }
 
-function imageUnits<T extends ImageItem>(items: readonly T[]): Unit[] {
-  return items.map((it, i) => ({ path: it.path, item: i, frame: 0 }));
+function imageUnits<T extends ImageItem & { load?: () => Promise<Buffer> }>(items: readonly T[]): Unit[] {
+  return items.map((it, i) => (it.load ? { path: it.path, item: i, frame: 0, load: it.load } : { path: it.path, item: i, frame: 0 }));
 }
 
 function recordsOf(units: Unit[], records: ReadonlyMap<number, UnitRecord>): { unit: Unit; rec: UnitRecord }[] {
@@ -170,7 +175,7 @@ export function prepareBenchmark(name: BenchmarkName, dataDir: string, o: Benchm
       };
     }
     case 'imagenet-c': {
-      const ds = imagenetC(dataDir);
+      const ds = o.generate ? generatedImagenetC(dataDir, o.generate) : imagenetC(dataDir);
       const items = select(ds.items, o, (it) => `${it.corruption}/${it.severity}`);
       const units = imageUnits(items);
       return {

@@ -9,6 +9,7 @@ import type { Argv } from 'yargs';
 
 import { BENCH_ANALYSES, benchAnalyses, type BenchAnalysis } from '../../bench/analyses.js';
 import { benchAttack } from '../../bench/attack.js';
+import { corruptBench } from './bench_corrupt.js';
 import { benchLoader } from '../../bench/loader.js';
 import { benchModel } from '../../bench/model.js';
 import { oraclePythonPath } from '../../bench/oracle.js';
@@ -160,7 +161,7 @@ const analysesBench = {
 
 export const benchCommand = {
   command: 'bench <what>',
-  describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN, attacks, analyses',
-  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).command(analysesBench as never).demandCommand(1),
+  describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN, attacks, analyses, corruptions',
+  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).command(analysesBench as never).command(corruptBench as never).demandCommand(1),
   handler: () => {},
 };

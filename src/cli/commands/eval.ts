@@ -13,6 +13,9 @@ import { toCsv } from '../../report/csv.js';
 import { RunDir } from '../../report/run_dir.js';
 import type { PBaseline } from '../../metrics/imagenet_p.js';
 import { Progress } from '../progress.js';
+import { frostFromDir, proceduralFrost } from '../../corrupt/frost.js';
+import type { GenerateOptions } from '../../corrupt/generated.js';
+import { paramsSource, parseCorruptions } from '../../corrupt/params.js';
 import { modelArgs, modelOptionsFrom } from './model_args.js';
 
 export interface EvalArgs {
@@ -31,6 +34,10 @@ export interface EvalArgs {
   cleanError?: number;
   baseline?: string;
   difficulty: number;
+  generate?: boolean;
+  seed?: number;
+  frostDir?: string;
+  corruptions?: string;
 }
 
 /** Reads an ImageNet-P baseline: an `eval` results.json of the baseline model, or {perturbation: {fp, t5d}}. */
@@ -44,8 +51,27 @@ export function readPBaseline(file: string): PBaseline {
   return j;
 }
 
+/** `--generate`: ImageNet-C made in memory from the val folder (same bytes as `lkrobust corrupt` writes). */
+async function generateOptions(argv: EvalArgs): Promise<GenerateOptions | undefined> {
+  if (!argv.generate) {
+    if (argv.seed !== undefined || argv.frostDir !== undefined || argv.corruptions !== undefined) {
+      throw new RangeError('--seed, --frost-dir and --corruptions apply with --generate (imagenet-c made on the fly)');
+    }
+    return undefined;
+  }
+  if (argv.benchmark !== 'imagenet-c') throw new RangeError(`--generate makes ImageNet-C on the fly; it does not apply to ${argv.benchmark}`);
+  const seed = argv.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`--seed: expected a non-negative integer, received ${seed}`);
+  return {
+    seed,
+    frost: argv.frostDir ? await frostFromDir(argv.frostDir, 224) : proceduralFrost(224),
+    corruptions: parseCorruptions(argv.corruptions ?? 'all'),
+  };
+}
+
 export async function evalMain(argv: EvalArgs, log: (s: string) => void = (s) => process.stderr.write(s + '\n')) {
   const shard = argv.shard ? parseShard(argv.shard) : undefined;
+  const generate = await generateOptions(argv);
   const bench = prepareBenchmark(argv.benchmark, argv.data, {
     limit: argv.limit,
     shard,
@@ -53,6 +79,7 @@ export async function evalMain(argv: EvalArgs, log: (s: string) => void = (s) =>
     cleanError: argv.cleanError,
     baseline: argv.baseline ? readPBaseline(argv.baseline) : undefined,
     difficulty: argv.difficulty,
+    generate,
   });
   const model = new Model(argv.model, modelOptionsFrom(argv));
   model.loadWeights(argv.weights, argv.entry ? { entry: argv.entry } : {});
@@ -69,6 +96,9 @@ export async function evalMain(argv: EvalArgs, log: (s: string) => void = (s) =>
     shard: argv.shard ?? null,
     val_dir: argv.valDir ? path.resolve(argv.valDir) : null,
     difficulty: argv.difficulty,
+    ...(generate
+      ? { generate: { seed: generate.seed, frost: generate.frost.describe, corruptions: generate.corruptions, params_source: paramsSource() } }
+      : {}),
   };
   const run = new RunDir<UnitRecord>(out, config);
   let stop = false;
@@ -122,7 +152,12 @@ export const evalCommand = {
       .option('clean-error', { type: 'number', describe: 'imagenet-c: the model\'s clean top-1 error (fraction) for relative mCE' })
       .option('baseline', { type: 'string', describe: 'imagenet-p: baseline for mFR/mT5D: an AlexNet `eval` results.json, or {perturbation: {fp, t5d}}' })
       .option('difficulty', { type: 'number', default: 1, describe: 'imagenet-p: frame pairing difficulty 1..3 for temporal perturbations' })
+      .option('generate', { type: 'boolean', describe: 'imagenet-c: --data is the ImageNet val folder; corrupt it on the fly (as `lkrobust corrupt` would write it), nothing written' })
+      .option('seed', { type: 'number', describe: 'with --generate: seed of the random corruptions (default 0)' })
+      .option('frost-dir', { type: 'string', describe: 'with --generate: frost texture images (default: our procedural ones)' })
+      .option('corruptions', { type: 'string', describe: "with --generate: comma list of corruptions, or 'all' (default)" })
       .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-c --data ~/data/imagenet-c --clean-error 0.2385', '')
+      .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-c --generate --data ~/imagenet/val', 'ImageNet-C made in memory')
       .example('$0 eval ... --shard 0/4 --out runs/c-0 && $0 merge runs/c-0 runs/c-1 runs/c-2 runs/c-3 --out runs/c', 'four shards, then one result'),
   handler: async (argv: EvalArgs) => {
     const { results, out } = await evalMain(argv);

@@ -3,6 +3,7 @@ import { analyzeCommand } from './analyze.js';
 import { attackCommand } from './attack.js';
 import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
+import { corruptCommand } from './corrupt.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
@@ -11,4 +12,4 @@ import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { plotCommand, reportCommand } from './report.js';
 
-export const commands = [demoCommand, evalCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
