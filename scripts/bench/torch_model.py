@@ -20,7 +20,9 @@ def build():
         sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
         import replknet_reference as ref  # written from REFERENCE.md, official key names
 
-        return ref.build_from_config(cfg)
+        keys = ("kernels", "layers", "channels", "small_kernel", "dw_ratio", "ffn_ratio", "num_classes")
+        # Re-parameterised (one large kernel per block), as the native graph runs it after loading.
+        return ref.RepLKNet(**{k: cfg[k] for k in keys if k in cfg}).reparameterize()
     if fam == "alexnet":
         import torchvision
 
