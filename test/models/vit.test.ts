@@ -59,7 +59,7 @@ t.test('vit_small_patch16_224: logits, input gradient, lesion and records equal 
     t.ok(e <= 1e-4, `lesion of units ${skipUnits.join(', ')}: logits rel. L2 ${e.toExponential(2)} ≤ 1e-4`);
     const recs = les.records!;
     t.same(recs.map((r) => r.name), ['patch_embed', ...names], 'records: the token embedding, then every unit');
-    t.same(recs[0].shape, [2, 196, 384], 'patch tokens (N, 196, D): records leave the class token out, as released');
+    t.same(recs[0].shape, [2, 196, 384], 'statistics over the 196 patch tokens (class token left out, as released)');
     t.equal(recs[2].mean, recs[1].mean, 'a skipped unit (blocks.0.mlp) outputs its input');
 
     const feats = await m.forward(x, { featuresOnly: true });
