@@ -33,6 +33,9 @@ t.test(`${NAME}, 2x64x64: logits and input gradient equal timm from .pth, .safet
   const labels = [3, 917];
   const want = await runOracleIn(dir, script, { name: NAME, labels }, { x });
   // 1e-3, or twice PyTorch's own float32-vs-float64 gradient difference on this input when that is larger.
+  // With random weights that difference is ~1e-2 here: near-ties in the stem's max-pool flip between float32
+  // and float64 (with an average-pool stem PyTorch's float32 error drops to ~5e-6), and a flip reroutes a
+  // sizeable share of this network's input gradient.
   const torch32 = relL2(want.grad32.data, want.grad.data);
   const gradTol = Math.max(1e-3, 2 * torch32);
   t.comment(`PyTorch float32 vs float64 input gradient on this input: ${torch32.toExponential(2)}`);
