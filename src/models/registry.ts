@@ -125,7 +125,7 @@ export const MODELS: readonly ModelEntry[] = [
     config: { num_classes: 1000 },
     preprocess: { inputSize: 224, cropPct: 0.875, interpolation: 'bilinear', ...IMAGENET },
     numClasses: 1000,
-    weights: 'torchvision alexnet-owt-4df8aa71.pth (keys features.{0,3,6,8,10}, classifier.{1,4,6})',
+    weights: 'torchvision alexnet-owt-4df8aa71.pth, the weights ImageNet-C/-P used (keys features.{0,3,6,8,10}, classifier.{1,4,6}); current torchvision downloads alexnet-owt-7be5be79.pth, same keys',
     source: 'torchvision',
   },
 ];
