@@ -1,5 +1,6 @@
 // Normalisation ops on the CPU, channels last. Statistics in double (two-pass); OpenMP over rows (layer norm,
-// affine maps) or (n, group) (group norm). The per-row hot loops are the ISA kernels of norm_kernels.inc.
+// affine maps; group norm sums per channel in per-thread accumulators, then per group). The per-row hot loops
+// are the ISA kernels of norm_kernels.inc.
 #include <algorithm>
 #include <cmath>
 #include <vector>
