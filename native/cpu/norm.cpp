@@ -1,5 +1,6 @@
 // Normalisation ops on the CPU, channels last. Statistics in double (two-pass); OpenMP over rows (layer norm,
-// affine maps) or (n, group) (group norm). The per-row hot loops are the ISA kernels of norm_kernels.inc.
+// affine maps; group norm sums per channel in per-thread accumulators, then per group). The per-row hot loops
+// are the ISA kernels of norm_kernels.inc.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -145,51 +146,76 @@ struct GroupGeom {
 };
 GroupGeom geom(const Tensor& x, int groups) { return {x.dim(0), x.dim(1) * x.dim(2), x.dim(3), groups, x.dim(3) / groups}; }
 
+// Sums over the pixels of each image, per channel: acc[n * C + c] += f(n, row, c) for every row (pixel) of
+// image n. Rows are walked in memory order (contiguous C-vectors that vectorise) and split across threads,
+// each with its own accumulators, so one image still uses every thread. (Walking one group at a time would
+// stride through the whole map G times.)
+template <class F>
+std::vector<double> sum_per_channel(const GroupGeom& q, F f) {
+  std::vector<double> acc(q.N * q.C, 0.0);
+  const int64_t rows = q.N * q.P;
+#pragma omp parallel
+  {
+    std::vector<double> local(q.N * q.C, 0.0);
+#pragma omp for schedule(static) nowait
+    for (int64_t r = 0; r < rows; r++) {
+      const int64_t n = r / q.P;
+      double* a = local.data() + n * q.C;
+      for (int64_t c = 0; c < q.C; c++) a[c] += f(n, r, c);
+    }
+#pragma omp critical
+    for (size_t i = 0; i < acc.size(); i++) acc[i] += local[i];
+  }
+  return acc;
+}
+
+// Per-channel sums -> per-(n, group) sums, index n * G + grp.
+std::vector<double> group_sums(const GroupGeom& q, const std::vector<double>& per_channel) {
+  std::vector<double> out(q.N * q.G, 0.0);
+  for (int64_t n = 0; n < q.N; n++)
+    for (int64_t c = 0; c < q.C; c++) out[n * q.G + c / q.cg] += per_channel[n * q.C + c];
+  return out;
+}
+
 // mean and 1/sqrt(var + eps) of every (n, group), two-pass in double; index n * G + grp.
 void group_stats(const float* x, const GroupGeom& q, float eps, std::vector<double>& mean, std::vector<double>& rstd) {
-  mean.resize(q.N * q.G);
-  rstd.resize(q.N * q.G);
   const double cnt = static_cast<double>(q.P * q.cg);
-#pragma omp parallel for collapse(2) schedule(static)
+  mean = group_sums(q, sum_per_channel(q, [x, &q](int64_t, int64_t r, int64_t c) { return static_cast<double>(x[r * q.C + c]); }));
+  for (double& m : mean) m /= cnt;
+  std::vector<double> mc(q.N * q.C);  // each channel's group mean
   for (int64_t n = 0; n < q.N; n++)
-    for (int64_t grp = 0; grp < q.G; grp++) {
-      const int64_t c0 = grp * q.cg;
-      double s = 0;
-      for (int64_t p = 0; p < q.P; p++) {
-        const float* xp = x + q.at(n, p, c0);
-        for (int64_t c = 0; c < q.cg; c++) s += xp[c];
-      }
-      const double m = s / cnt;
-      double v = 0;
-      for (int64_t p = 0; p < q.P; p++) {
-        const float* xp = x + q.at(n, p, c0);
-        for (int64_t c = 0; c < q.cg; c++) v += (xp[c] - m) * (xp[c] - m);
-      }
-      mean[n * q.G + grp] = m;
-      rstd[n * q.G + grp] = 1.0 / std::sqrt(v / cnt + eps);
-    }
+    for (int64_t c = 0; c < q.C; c++) mc[n * q.C + c] = mean[n * q.G + c / q.cg];
+  const std::vector<double> var = group_sums(q, sum_per_channel(q, [x, &q, &mc](int64_t n, int64_t r, int64_t c) {
+    const double d = x[r * q.C + c] - mc[n * q.C + c];
+    return d * d;
+  }));
+  rstd.resize(q.N * q.G);
+  for (size_t j = 0; j < rstd.size(); j++) rstd[j] = 1.0 / std::sqrt(var[j] / cnt + eps);
 }
 
 Tensor group_norm(const Tensor& x, int groups, const Tensor& g, const Tensor& b, float eps) {
   const GroupGeom q = geom(x, groups);
   std::vector<double> mean, rstd;
   group_stats(x.data(), q, eps, mean, rstd);
-  Tensor y = Tensor::empty(x.shape());
-  // Per image: y = (x - mean) * sc[c] + beta[c] with sc = gamma * rstd (group of c), in double, so a group
-  // with a tiny variance (large rstd) loses nothing to cancellation.
-#pragma omp parallel for schedule(static)
-  for (int64_t n = 0; n < q.N; n++) {
-    std::vector<double> sc(q.C), mu(q.C);
+  // y = (x - mean) * sc[c] + beta[c] with sc = gamma * rstd (group of c), in double, so a group with a tiny
+  // variance (large rstd) loses nothing to cancellation.
+  std::vector<double> sc(q.N * q.C), mu(q.N * q.C);
+  for (int64_t n = 0; n < q.N; n++)
     for (int64_t c = 0; c < q.C; c++) {
       const int64_t j = n * q.G + c / q.cg;
-      sc[c] = g.data()[c] * rstd[j];
-      mu[c] = mean[j];
+      sc[n * q.C + c] = g.data()[c] * rstd[j];
+      mu[n * q.C + c] = mean[j];
     }
-    for (int64_t p = 0; p < q.P; p++) {
-      const float* xp = x.data() + q.at(n, p, 0);
-      float* yp = y.data() + q.at(n, p, 0);
-      for (int64_t c = 0; c < q.C; c++) yp[c] = static_cast<float>((xp[c] - mu[c]) * sc[c] + b.data()[c]);
-    }
+  Tensor y = Tensor::empty(x.shape());
+  const float *xd = x.data(), *bd = b.data();
+  float* yd = y.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < q.N * q.P; r++) {
+    const int64_t n = r / q.P;
+    const double *s = sc.data() + n * q.C, *m = mu.data() + n * q.C;
+    const float* xp = xd + r * q.C;
+    float* yp = yd + r * q.C;
+    for (int64_t c = 0; c < q.C; c++) yp[c] = static_cast<float>((xp[c] - m[c]) * s[c] + bd[c]);
   }
   return y;
 }
@@ -199,34 +225,40 @@ Tensor group_norm_backward_input(const Tensor& dy, const Tensor& x, int groups, 
   const GroupGeom q = geom(x, groups);
   std::vector<double> mean, rstd;
   group_stats(x.data(), q, eps, mean, rstd);
-  Tensor dx = Tensor::empty(x.shape());
   const double cnt = static_cast<double>(q.P * q.cg);
   const float *xd = x.data(), *dd = dy.data(), *gd = g.data();
-  float* od = dx.data();
-#pragma omp parallel for collapse(2) schedule(static)
+  std::vector<double> mc(q.N * q.C), rc(q.N * q.C);  // each channel's group mean and rstd
   for (int64_t n = 0; n < q.N; n++)
-    for (int64_t grp = 0; grp < q.G; grp++) {
-      const double m = mean[n * q.G + grp], rs = rstd[n * q.G + grp];
-      const int64_t c0 = grp * q.cg;
-      double s1 = 0, s2 = 0;
-      for (int64_t p = 0; p < q.P; p++) {
-        const int64_t i = q.at(n, p, c0);
-        for (int64_t c = 0; c < q.cg; c++) {
-          const double dxh = static_cast<double>(dd[i + c]) * gd[c0 + c];
-          s1 += dxh;
-          s2 += dxh * (xd[i + c] - m) * rs;
-        }
-      }
-      s1 /= cnt;
-      s2 /= cnt;
-      for (int64_t p = 0; p < q.P; p++) {
-        const int64_t i = q.at(n, p, c0);
-        for (int64_t c = 0; c < q.cg; c++) {
-          const double dxh = static_cast<double>(dd[i + c]) * gd[c0 + c];
-          od[i + c] = static_cast<float>(rs * (dxh - s1 - (xd[i + c] - m) * rs * s2));
-        }
-      }
+    for (int64_t c = 0; c < q.C; c++) {
+      mc[n * q.C + c] = mean[n * q.G + c / q.cg];
+      rc[n * q.C + c] = rstd[n * q.G + c / q.cg];
     }
+  std::vector<double> s1 = group_sums(q, sum_per_channel(q, [dd, gd, &q](int64_t, int64_t r, int64_t c) {
+    return static_cast<double>(dd[r * q.C + c]) * gd[c];
+  }));
+  std::vector<double> s2 = group_sums(q, sum_per_channel(q, [xd, dd, gd, &q, &mc, &rc](int64_t n, int64_t r, int64_t c) {
+    const int64_t k = n * q.C + c;
+    return static_cast<double>(dd[r * q.C + c]) * gd[c] * (xd[r * q.C + c] - mc[k]) * rc[k];
+  }));
+  std::vector<double> m1(q.N * q.C), m2(q.N * q.C);  // each channel's group mean(dxh) and mean(dxh * xhat)
+  for (int64_t n = 0; n < q.N; n++)
+    for (int64_t c = 0; c < q.C; c++) {
+      m1[n * q.C + c] = s1[n * q.G + c / q.cg] / cnt;
+      m2[n * q.C + c] = s2[n * q.G + c / q.cg] / cnt;
+    }
+  Tensor dx = Tensor::empty(x.shape());
+  float* od = dx.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < q.N * q.P; r++) {
+    const int64_t n0 = (r / q.P) * q.C;
+    const float *xp = xd + r * q.C, *dp = dd + r * q.C;
+    float* op = od + r * q.C;
+    for (int64_t c = 0; c < q.C; c++) {
+      const int64_t k = n0 + c;
+      const double dxh = static_cast<double>(dp[c]) * gd[c];
+      op[c] = static_cast<float>(rc[k] * (dxh - m1[k] - (xp[c] - mc[k]) * rc[k] * m2[k]));
+    }
+  }
   return dx;
 }
 

@@ -148,6 +148,39 @@ Tensor residual(Context& c, const std::string& name, const Tensor& x,
   return y;
 }
 
+Tensor residual(Context& c, const std::string& name, const Tensor& x,
+                const std::function<Tensor(Context&, const Tensor&)>& shortcut,
+                const std::function<Tensor(Context&, const Tensor&)>& branch) {
+  int index = c.block_counter++;
+  const bool skip = c.skip_blocks.count(index) > 0;
+  // Shortcut and branch each run on their own tape, so the input gradient is the sum of both paths.
+  Tape t_short, t_branch;
+  Tape* outer = c.tape;
+  Tensor y;
+  try {
+    if (outer) c.tape = &t_short;
+    y = shortcut(c, x);
+    if (!skip) {
+      if (outer) c.tape = &t_branch;
+      y = lk::add(y, branch(c, x));
+    }
+  } catch (...) {
+    c.tape = outer;
+    throw;
+  }
+  c.tape = outer;
+  if (outer) {
+    auto s = std::make_shared<Tape>(std::move(t_short));
+    auto b = skip ? nullptr : std::make_shared<Tape>(std::move(t_branch));
+    outer->push([s, b](const Tensor& dy) {
+      Tensor dx = s->backward(dy);
+      return b ? lk::add(dx, b->backward(dy)) : dx;
+    });
+  }
+  record(c, name, y);
+  return y;
+}
+
 Tensor self_attention(Context& c, const Tensor& x, const Tensor& qkv_w, const Tensor& qkv_b, const Tensor& proj_w,
                       const Tensor& proj_b, int heads, bool keep_attention) {
   const int64_t B = x.dim(0), T = x.dim(1), D = x.dim(2), hd = D / heads;

@@ -31,6 +31,11 @@ Tensor pixel_normalize(Context& c, const Tensor& x, const std::vector<float>& me
 // y = x + branch(x): the block index counts every residual block in forward order (lesion skips by index),
 // and the block's output is recorded under `name` when asked.
 Tensor residual(Context& c, const std::string& name, const Tensor& x, const std::function<Tensor(Context&, const Tensor&)>& branch);
+// y = shortcut(x) + branch(x), for blocks whose shortcut is a projection (pre-activation ResNetV2's first block of
+// a stage); a skipped block (lesion) keeps shortcut(x). Counted and recorded as above.
+Tensor residual(Context& c, const std::string& name, const Tensor& x,
+                const std::function<Tensor(Context&, const Tensor&)>& shortcut,
+                const std::function<Tensor(Context&, const Tensor&)>& branch);
 // Records `x` under `name` when the context asks (for non-residual stages: stems, transitions).
 void record(Context& c, const std::string& name, const Tensor& x);
 

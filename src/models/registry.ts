@@ -25,6 +25,8 @@ export interface ModelEntry {
   numClasses: number;
   /** Where trained weights come from (informational). */
   weights: string;
+  /** Whose definition the graph and checkpoint key names follow, when not timm's. */
+  source?: 'official' | 'torchvision';
   /** Options the user may set (e.g. ConvNeXt's kernel size). */
   options?: Record<string, { describe: string; configKey: string }>;
 }
@@ -35,6 +37,7 @@ const HALF: Pick<Preprocess, 'mean' | 'std'> = { mean: [0.5, 0.5, 0.5], std: [0.
 const replknet = (name: string, description: string, config: Record<string, ConfigValue>, preprocess: Preprocess, weights: string): ModelEntry => ({
   name,
   family: 'replknet',
+  source: 'official',
   description,
   config: { ffn_ratio: 4, num_classes: 1000, ...config },
   preprocess,
@@ -63,6 +66,8 @@ const vit = (size: 'small' | 'base' | 'large', dim: number, depth: number, heads
   weights: `timm vit_${size}_patch16_224.augreg${size === 'base' ? '2' : ''}_in21k_ft_in1k`,
 });
 
+// BiT-M (ImageNet-21k, fine-tuned on 1k): preprocessing from timm's goog_in21k_ft_in1k cfgs, 448 (152x4: 480),
+// crop 1.0, bilinear. (timm's default tag of 50x1 and 152x2 is a distilled / teacher model at 224 instead.)
 const bit = (depth: 50 | 101 | 152, wf: number, size: number): ModelEntry => ({
   name: `resnetv2_${depth}x${wf}_bit`,
   family: 'resnetv2',
@@ -108,7 +113,10 @@ export const MODELS: readonly ModelEntry[] = [
     weights: 'torchvision resnet50-0676ba61.pth (timm resnet50.tv_in1k); timm a1_in1k uses bicubic at crop 0.95',
   },
   bit(50, 1, 448),
+  bit(50, 3, 448),
+  bit(101, 1, 448),
   bit(101, 3, 448),
+  bit(152, 2, 448),
   bit(152, 4, 480),
   {
     name: 'alexnet',
@@ -117,7 +125,8 @@ export const MODELS: readonly ModelEntry[] = [
     config: { num_classes: 1000 },
     preprocess: { inputSize: 224, cropPct: 0.875, interpolation: 'bilinear', ...IMAGENET },
     numClasses: 1000,
-    weights: 'torchvision alexnet-owt-4df8aa71.pth',
+    weights: 'torchvision alexnet-owt-4df8aa71.pth, the weights ImageNet-C/-P used (keys features.{0,3,6,8,10}, classifier.{1,4,6}); current torchvision downloads alexnet-owt-7be5be79.pth, same keys',
+    source: 'torchvision',
   },
 ];
 

@@ -41,13 +41,15 @@ for (const { name, kernel, size } of CASES) {
       t.ok(el <= 1e-4, `${file}: logits rel. L2 ${el.toExponential(2)} ≤ 1e-4`);
       t.ok(eg <= gradTol, `${file}: input gradient rel. L2 ${eg.toExponential(2)} ≤ ${gradTol.toExponential(2)}`);
     }
-    // The same through the CLI: predict on a .npy input.
+    // The same through the CLI: predict on a .npy input, from either checkpoint format.
     writeNpy(path.join(dir, 'x.npy'), x.shape, x.data);
-    const args = [CLI, 'predict', '--model', name, ...(kernel ? ['--kernel-size', String(kernel)] : []), '--weights', path.join(dir, 'w.safetensors'), '--input', path.join(dir, 'x.npy'), '--json', '--out-logits', path.join(dir, 'y.npy'), '--input-grad', path.join(dir, 'g.npy'), '--labels', labels.join(',')];
-    const { stdout } = await run('node', args, { maxBuffer: 16 << 20 });
-    t.equal(JSON.parse(stdout).results.length, 2);
-    t.ok(relL2(readNpy(path.join(dir, 'y.npy')).data, want.logits.data) <= 1e-4, 'predict --out-logits');
-    t.ok(relL2(readNpy(path.join(dir, 'g.npy')).data, want.grad.data) <= gradTol, 'predict --input-grad');
+    for (const file of ['w.pth', 'w.safetensors']) {
+      const args = [CLI, 'predict', '--model', name, ...(kernel ? ['--kernel-size', String(kernel)] : []), '--weights', path.join(dir, file), '--input', path.join(dir, 'x.npy'), '--json', '--out-logits', path.join(dir, 'y.npy'), '--input-grad', path.join(dir, 'g.npy'), '--labels', labels.join(',')];
+      const { stdout } = await run('node', args, { maxBuffer: 16 << 20 });
+      t.equal(JSON.parse(stdout).results.length, 2);
+      t.ok(relL2(readNpy(path.join(dir, 'y.npy')).data, want.logits.data) <= 1e-4, `predict --weights ${file} --out-logits`);
+      t.ok(relL2(readNpy(path.join(dir, 'g.npy')).data, want.grad.data) <= gradTol, `predict --weights ${file} --input-grad`);
+    }
   });
 }
 

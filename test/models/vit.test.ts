@@ -65,15 +65,17 @@ t.test('vit_small_patch16_224: logits, input gradient, lesion and records equal 
     const feats = await m.forward(x, { featuresOnly: true });
     t.same(feats.logits.shape, [2, 197, 384], 'featuresOnly: the normed tokens');
   }
-  // Once through the CLI.
+  // Through the CLI, from either checkpoint format.
   writeNpy(path.join(dir, 'x.npy'), x.shape, x.data);
-  const args = [CLI, 'predict', '--model', 'vit_small_patch16_224', '--weights', path.join(dir, 'w.safetensors'), '--input', path.join(dir, 'x.npy'), '--json', '--out-logits', path.join(dir, 'y.npy'), '--input-grad', path.join(dir, 'g.npy'), '--labels', labels.join(',')];
-  const { stdout } = await run('node', args, { maxBuffer: 16 << 20 });
-  t.equal(JSON.parse(stdout).results.length, 2, 'predict: one result per image');
-  const ey = relL2(readNpy(path.join(dir, 'y.npy')).data, want.logits.data);
-  const eg = relL2(readNpy(path.join(dir, 'g.npy')).data, want.grad.data);
-  t.ok(ey <= 1e-4, `predict --out-logits rel. L2 ${ey.toExponential(2)}`);
-  t.ok(eg <= 1e-3, `predict --input-grad rel. L2 ${eg.toExponential(2)}`);
+  for (const file of ['w.pth', 'w.safetensors']) {
+    const args = [CLI, 'predict', '--model', 'vit_small_patch16_224', '--weights', path.join(dir, file), '--input', path.join(dir, 'x.npy'), '--json', '--out-logits', path.join(dir, 'y.npy'), '--input-grad', path.join(dir, 'g.npy'), '--labels', labels.join(',')];
+    const { stdout } = await run('node', args, { maxBuffer: 16 << 20 });
+    t.equal(JSON.parse(stdout).results.length, 2, `predict --weights ${file}: one result per image`);
+    const ey = relL2(readNpy(path.join(dir, 'y.npy')).data, want.logits.data);
+    const eg = relL2(readNpy(path.join(dir, 'g.npy')).data, want.grad.data);
+    t.ok(ey <= 1e-4, `predict --weights ${file} --out-logits rel. L2 ${ey.toExponential(2)}`);
+    t.ok(eg <= 1e-3, `predict --weights ${file} --input-grad rel. L2 ${eg.toExponential(2)}`);
+  }
 });
 
 t.test('DINO ViT-S/16: normed class token, its input gradient, and the last self-attention equal timm', { skip }, async (t) => {
