@@ -66,9 +66,9 @@ t.test('checkStateDict names missing, unexpected, mis-shaped and non-float keys'
 });
 
 t.test('files that are not checkpoints are refused by name', async (t) => {
-  expectCode(t, () => loadCheckpointBuffer(Buffer.from('just some text, not weights'), 'notes.txt'), 'LKR_CKPT_FORMAT', /notes\.txt: not a \.safetensors file or a PyTorch zip/);
+  expectCode(t, () => loadCheckpointBuffer(Buffer.from('just some text, not weights'), 'notes.txt'), 'LKR_CKPT_FORMAT', /notes\.txt: not a \.safetensors file or a PyTorch checkpoint/);
   const legacy = Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20]);
-  expectCode(t, () => loadCheckpointBuffer(legacy, 'old.pth'), 'LKR_CKPT_FORMAT', /legacy/);
+  expectCode(t, () => loadCheckpointBuffer(legacy, 'old.pth'), 'LKR_CKPT_TRUNCATED', /old\.pth: truncated/);
   expectCode(t, () => loadCheckpoint('/nonexistent/w.pth'), 'LKR_CKPT_FORMAT', /cannot read/);
 });
 
@@ -87,6 +87,27 @@ t.test('PyTorch checkpoints written by torch.save', { skip: oraclePython() ? fal
     }
     t.equal(ck.tensors.get('half')!.dtype, 'F16');
     t.equal(ck.tensors.get('steps')!.data, null, 'integer tensors are kept as records only');
+  });
+
+  t.test('the legacy format (before PyTorch 1.6): the same tensors, nested dicts, and nothing executed', async (t) => {
+    const ck = loadCheckpoint(path.join(dir, 'plain_legacy.pth'));
+    t.equal(ck.format, 'pytorch-legacy');
+    for (const k of ['a', 'half', 'bf', 'dbl', 'transposed', 'row']) {
+      const got = ck.tensors.get(k)!;
+      t.same(got.shape, want[k].shape, `${k} shape`);
+      t.ok(relL2(got.data!, want[k].data) < 1e-7, `${k} values (${relL2(got.data!, want[k].data)})`);
+    }
+    t.equal(ck.tensors.get('steps')!.data, null, 'integer tensors are kept as records only');
+    const nested = loadCheckpoint(path.join(dir, 'nested_legacy.pth'));
+    t.equal(nested.entry, 'model');
+    t.same([...nested.tensors.keys()], ['conv.weight', 'conv.bias']);
+    expectCode(t, () => loadCheckpoint(path.join(dir, 'evil_legacy.pth')), 'LKR_CKPT_UNSAFE', /posix\.system|os\.system/);
+    t.notOk(existsSync(path.join(dir, 'PWNED_SYSTEM')), 'os.system never ran');
+    const full = readFileSync(path.join(dir, 'plain_legacy.pth'));
+    for (const cut of [full.length - 10, Math.floor(full.length / 2), 100, 30]) {
+      writeFileSync(path.join(dir, 'cut_legacy.pth'), full.subarray(0, cut));
+      expectCode(t, () => loadCheckpoint(path.join(dir, 'cut_legacy.pth')), 'LKR_CKPT_TRUNCATED', /cut_legacy\.pth: truncated/);
+    }
   });
 
   t.test('nested model dicts and module. prefixes', async (t) => {

@@ -23,6 +23,8 @@ tensors = collections.OrderedDict(
     steps=torch.tensor(7),          # an int64 scalar, like num_batches_tracked
 )
 torch.save(tensors, os.path.join(d, "plain.pth"))
+# The legacy format (before PyTorch 1.6; e.g. torchvision's 2017 AlexNet weights): pickles then raw storages.
+torch.save(tensors, os.path.join(d, "plain_legacy.pth"), _use_new_zipfile_serialization=False)
 for k, v in tensors.items():
     if v.is_floating_point():
         save(k, v.float().numpy())
@@ -49,3 +51,5 @@ class CallsEval:
 
 torch.save({"w": a, "x": CallsSystem()}, os.path.join(d, "evil_system.pth"))
 torch.save({"w": a, "x": CallsEval()}, os.path.join(d, "evil_eval.pth"))
+torch.save({"w": a, "x": CallsSystem()}, os.path.join(d, "evil_legacy.pth"), _use_new_zipfile_serialization=False)
+torch.save({"model": model, "epoch": 3}, os.path.join(d, "nested_legacy.pth"), _use_new_zipfile_serialization=False)

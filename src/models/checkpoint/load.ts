@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 import { CheckpointError } from './errors.js';
-import { isLegacyTorch, readPth } from './pth.js';
+import { isLegacyTorch, readLegacyPth, readPth } from './pth.js';
 import { parseSafetensors } from './safetensors.js';
 import type { StateDict } from './state_dict.js';
 import type { PyValue, TensorRef } from './unpickler.js';
@@ -16,7 +16,7 @@ export interface LoadOptions {
 
 const NESTED = ['state_dict', 'model', 'module', 'net', 'model_ema'];
 
-export type CheckpointFormat = 'safetensors' | 'pytorch-zip';
+export type CheckpointFormat = 'safetensors' | 'pytorch-zip' | 'pytorch-legacy';
 
 export interface LoadedCheckpoint {
   format: CheckpointFormat;
@@ -44,16 +44,10 @@ export function loadCheckpointBuffer(buf: Buffer, file: string, opts: LoadOption
   if (looksLikeSafetensors(buf)) {
     return { format: 'safetensors', entry: null, tensors: stripModulePrefix(parseSafetensors(buf, file).tensors) };
   }
-  if (isLegacyTorch(buf)) {
-    throw new CheckpointError(
-      'LKR_CKPT_FORMAT',
-      `${file}: legacy (before PyTorch 1.6) checkpoint format: re-save it with a current torch (torch.save) or convert it to .safetensors`,
-    );
+  if (!isLegacyTorch(buf) && !isZip(buf)) {
+    throw new CheckpointError('LKR_CKPT_FORMAT', `${file}: not a .safetensors file or a PyTorch checkpoint (unknown magic)`);
   }
-  if (!isZip(buf)) {
-    throw new CheckpointError('LKR_CKPT_FORMAT', `${file}: not a .safetensors file or a PyTorch zip checkpoint (unknown magic)`);
-  }
-  const { root, tensor } = readPth(buf, file);
+  const { root, tensor } = isLegacyTorch(buf) ? readLegacyPth(buf, file) : readPth(buf, file);
   if (!(root instanceof Map)) throw new CheckpointError('LKR_CKPT_FORMAT', `${file}: the checkpoint's top level is not a dict`);
   let dict: Map<PyValue, PyValue> = root;
   let entry: string | null = null;
@@ -79,7 +73,7 @@ export function loadCheckpointBuffer(buf: Buffer, file: string, opts: LoadOption
   for (const [k, v] of dict) {
     if (isTensorRef(v)) tensors.set(String(k), tensor(v, String(k)));
   }
-  return { format: 'pytorch-zip', entry, tensors: stripModulePrefix(tensors) };
+  return { format: isLegacyTorch(buf) ? 'pytorch-legacy' : 'pytorch-zip', entry, tensors: stripModulePrefix(tensors) };
 }
 
 export function loadCheckpoint(file: string, opts: LoadOptions = {}): LoadedCheckpoint {

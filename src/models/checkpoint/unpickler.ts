@@ -89,6 +89,14 @@ function asIntArray(v: PyValue, what: string): number[] {
 }
 
 export function unpickle(data: Buffer, file: string): PyValue {
+  return unpickleAt(data, 0, file).value;
+}
+
+/**
+ * One pickle starting at byte `start` (legacy checkpoints are several pickles in a row): its value and the byte
+ * after its STOP opcode.
+ */
+export function unpickleAt(data: Buffer, start: number, file: string): { value: PyValue; end: number } {
   const unsafe = (what: string) =>
     new CheckpointError(
       'LKR_CKPT_UNSAFE',
@@ -99,10 +107,10 @@ export function unpickle(data: Buffer, file: string): PyValue {
 
   const stack: StackItem[] = [];
   const memo = new Map<number, PyValue>();
-  let pos = 0;
+  let pos = start;
 
   const need = (n: number) => {
-    if (pos + n > data.length) throw new CheckpointError('LKR_CKPT_TRUNCATED', `${file}: pickle ends in the middle of an opcode`);
+    if (pos + n > data.length) throw new CheckpointError('LKR_CKPT_TRUNCATED', `${file}: truncated: the pickle ends in the middle of an opcode`);
   };
   const pop = (): PyValue => {
     const v = stack.pop();
@@ -124,7 +132,7 @@ export function unpickle(data: Buffer, file: string): PyValue {
   };
   const readLine = (): string => {
     const end = data.indexOf(0x0a, pos);
-    if (end < 0) throw new CheckpointError('LKR_CKPT_TRUNCATED', `${file}: pickle ends inside a GLOBAL`);
+    if (end < 0) throw new CheckpointError('LKR_CKPT_TRUNCATED', `${file}: truncated: the pickle ends inside a GLOBAL`);
     const s = data.toString('utf8', pos, end);
     pos = end + 1;
     return s;
@@ -185,7 +193,7 @@ export function unpickle(data: Buffer, file: string): PyValue {
       case 0x2e: {
         // STOP
         const v = pop();
-        return v;
+        return { value: v, end: pos };
       }
       case 0x63: {
         // GLOBAL
@@ -230,10 +238,13 @@ export function unpickle(data: Buffer, file: string): PyValue {
         break;
       }
       case 0x51: {
-        // BINPERSID: ('storage', StorageClass, key, location, numel)
+        // BINPERSID: ('storage', StorageClass, key, location, numel), legacy format: + view metadata (None)
         const pid = pop();
         if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof PyGlobal)) {
           throw corrupt('persistent id is not a storage reference');
+        }
+        if (pid.length > 5 && pid[5] !== null) {
+          throw new CheckpointError('LKR_CKPT_FORMAT', `${file}: a legacy checkpoint with storage views: re-save it with a current torch (torch.save) or convert it to .safetensors`);
         }
         const dtype = STORAGE_DTYPES[pid[1].name];
         if (!dtype) throw unsafe(`a storage of type ${pid[1].qualified}`);
