@@ -9,15 +9,7 @@ import type { Tensor } from '../../src/native.js';
 import { kernelDistances } from '../../src/robustness/analyses/kernel_distance.js';
 import { kernelDistanceLayers } from '../../src/robustness/analyses/kernel_distance_run.js';
 import { mulberry, rand, relL2 } from '../helpers/tensor.js';
-
-function available(name: string): string | false {
-  try {
-    new Model(name);
-    return false;
-  } catch (e) {
-    return `${name}: ${(e as Error).message}`;
-  }
-}
+import { modelUnavailable } from '../helpers/models.js';
 
 /** BN-folded depthwise weight (C, 1, k, k) · gamma / sqrt(var + 1e-5), zero-padded to K × K. */
 function folded(p: Record<string, Tensor>, prefix: string, K: number): Float64Array {
@@ -34,7 +26,7 @@ function folded(p: Record<string, Tensor>, prefix: string, K: number): Float64Ar
   return out;
 }
 
-t.test('RepLKNet-31B: applied-kernel distances equal the hand-fused kernels', { skip: available('replknet_31b') }, async (t) => {
+t.test('RepLKNet-31B: applied-kernel distances equal the hand-fused kernels', { skip: modelUnavailable('replknet_31b') }, async (t) => {
   const m = new Model('replknet_31b');
   const params = randomParams(m, 3);
   m.setParams(params);

@@ -13,19 +13,11 @@ import { featureVariance } from '../../src/robustness/analyses/feature_variance.
 import { candidateBlocks, lesionSets } from '../../src/robustness/analyses/lesion.js';
 import { ORACLE_SKIP, oraclePython, runOracleIn } from '../helpers/oracle.js';
 import { mulberry, rand, relL2 } from '../helpers/tensor.js';
+import { modelUnavailable } from '../helpers/models.js';
 
 const script = new URL('../oracle/analysis_parity.py', import.meta.url).pathname;
 
-function available(name: string): string | false {
-  try {
-    new Model(name);
-    return false;
-  } catch (e) {
-    return `${name}: ${(e as Error).message}`;
-  }
-}
-
-t.test('RepLKNet-31B analyses match the PyTorch reference (float64)', { skip: oraclePython() ? available('replknet_31b') : ORACLE_SKIP }, async (t) => {
+t.test('RepLKNet-31B analyses match the PyTorch reference (float64)', { skip: oraclePython() ? modelUnavailable('replknet_31b') : ORACLE_SKIP }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lkr-an-replknet-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const probe = new Model('replknet_31b');

@@ -12,19 +12,11 @@ import { featureVariance } from '../../src/robustness/analyses/feature_variance.
 import { candidateBlocks, type LesionSet, lesionSets } from '../../src/robustness/analyses/lesion.js';
 import { ORACLE_SKIP, oraclePython, runOracleIn } from '../helpers/oracle.js';
 import { mulberry, rand, relL2 } from '../helpers/tensor.js';
+import { modelUnavailable } from '../helpers/models.js';
 
 const script = new URL('../oracle/analysis_parity.py', import.meta.url).pathname;
 
-function available(name: string): string | false {
-  try {
-    new Model(name);
-    return false;
-  } catch (e) {
-    return `${name}: ${(e as Error).message}`;
-  }
-}
-
-t.test('ResNet-50 analyses match timm + PyTorch (float64)', { skip: oraclePython() ? available('resnet50') : ORACLE_SKIP }, async (t) => {
+t.test('ResNet-50 analyses match timm + PyTorch (float64)', { skip: oraclePython() ? modelUnavailable('resnet50') : ORACLE_SKIP }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lkr-an-resnet-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const probe = new Model('resnet50');

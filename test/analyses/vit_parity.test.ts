@@ -15,18 +15,11 @@ import { clsAttention } from '../../src/robustness/analyses/occlusion.js';
 import { patchesToDrop } from '../../src/robustness/analyses/occlusion_masks.js';
 import { ORACLE_SKIP, oraclePython, runOracleIn } from '../helpers/oracle.js';
 import { mulberry, rand, relL2 } from '../helpers/tensor.js';
+import { modelUnavailable } from '../helpers/models.js';
 
 const script = new URL('../oracle/analysis_parity.py', import.meta.url).pathname;
 
-function available(name: string): string | false {
-  try {
-    new Model(name);
-    return false;
-  } catch (e) {
-    return `${name}: ${(e as Error).message}`;
-  }
-}
-const skip = oraclePython() ? available('vit_small_patch16_224.dino') : ORACLE_SKIP;
+const skip = oraclePython() ? modelUnavailable('vit_small_patch16_224.dino') : ORACLE_SKIP;
 const argsort = (a: ArrayLike<number>) => Array.from(a, (_, i) => i).sort((p, q) => a[p] - a[q] || p - q);
 
 t.test('DINO ViT-S/16 saliency: attention (head 1, class row) and the salient order equal PyTorch', { skip }, async (t) => {
@@ -65,7 +58,7 @@ t.test('DINO ViT-S/16 saliency: attention (head 1, class row) and the salient or
   }
 });
 
-t.test('ViT-S/16 lesion and feature-map variance equal timm', { skip: oraclePython() ? available('vit_small_patch16_224') : ORACLE_SKIP }, async (t) => {
+t.test('ViT-S/16 lesion and feature-map variance equal timm', { skip: oraclePython() ? modelUnavailable('vit_small_patch16_224') : ORACLE_SKIP }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lkr-an-vit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const probe = new Model('vit_small_patch16_224');

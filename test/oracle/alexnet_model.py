@@ -7,8 +7,8 @@ import os
 
 import torch
 import torchvision
-from safetensors.torch import save_file
 
+from random_weights import save_weights
 from npyio import cases, folder, load, save
 
 c = cases()
@@ -22,9 +22,7 @@ with torch.no_grad():
     for n, p in model.named_parameters():
         if n.endswith("bias"):
             p.uniform_(-0.1, 0.1)
-sd = {k: v.contiguous() for k, v in model.state_dict().items()}
-torch.save(sd, os.path.join(folder(), "w.pth"))
-save_file(sd, os.path.join(folder(), "w.safetensors"))
+sd = save_weights(model, folder())
 labels = torch.tensor(c["labels"])
 
 

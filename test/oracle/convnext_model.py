@@ -11,9 +11,8 @@ import re
 
 import timm
 import torch
-from safetensors.torch import save_file
 
-from random_weights import randomize_
+from random_weights import randomize_, save_weights
 from npyio import cases, folder, load, save
 
 c = cases()
@@ -49,9 +48,7 @@ if c.get("specs") or c.get("even_kernel"):
 
 model = timm.create_model(c["name"], pretrained=False, **c.get("kwargs", {})).eval()
 randomize_(model)
-sd = {k: v.contiguous() for k, v in model.state_dict().items()}
-torch.save(sd, os.path.join(folder(), "w.pth"))
-save_file(sd, os.path.join(folder(), "w.safetensors"))
+sd = save_weights(model, folder())
 
 
 def official_key(k):

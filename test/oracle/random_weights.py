@@ -36,3 +36,31 @@ def randomize_(model, fan_in_gain=None, gains=None):
 def state_dict_of(model):
     """Contiguous tensors, BN step counters left out (they are not weights)."""
     return {k: v.contiguous() for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+
+
+def save_weights(model, folder):
+    """The state dict as w.pth (torch.save) and w.safetensors in `folder`, for the engine to load either way."""
+    import os
+
+    from safetensors.torch import save_file
+
+    sd = {k: v.contiguous() for k, v in model.state_dict().items()}
+    torch.save(sd, os.path.join(folder, "w.pth"))
+    save_file(sd, os.path.join(folder, "w.safetensors"))
+    return sd
+
+
+def write_timm_specs(names, folder):
+    """specs.json: {name: [[key, shape], ...]} of timm models built on the meta device (no weights, no forward)."""
+    import json
+    import os
+
+    import timm
+
+    specs = {}
+    for name in names:
+        with torch.device("meta"):
+            m = timm.create_model(name, pretrained=False)
+        specs[name] = [[k, list(v.shape)] for k, v in m.state_dict().items()]
+    with open(os.path.join(folder, "specs.json"), "w") as f:
+        json.dump(specs, f)

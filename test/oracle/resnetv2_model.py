@@ -4,26 +4,18 @@
 # d(sum CE(labels))/dx in NHWC, and the float32 gradient for scale.
 # Case keys: name, labels, skip_blocks (lesion: those blocks keep only their shortcut), specs (model names: only
 # write their state-dict keys and shapes as specs.json, no forward).
-import json
-import os
 
 import timm
 import torch
-from safetensors.torch import save_file
 
+from random_weights import save_weights, write_timm_specs
 from npyio import cases, folder, load, save
 
 c = cases()
 torch.manual_seed(0)
 
 if c.get("specs"):
-    specs = {}
-    for name in c["specs"]:
-        with torch.device("meta"):
-            m = timm.create_model(name, pretrained=False)
-        specs[name] = [[k, list(v.shape)] for k, v in m.state_dict().items()]
-    with open(os.path.join(folder(), "specs.json"), "w") as f:
-        json.dump(specs, f)
+    write_timm_specs(c["specs"], folder())
     raise SystemExit(0)
 
 model = timm.create_model(c["name"], pretrained=False).eval()
@@ -35,9 +27,7 @@ with torch.no_grad():
             p.uniform_(-0.1, 0.1)
         else:  # GroupNorm weights
             p.uniform_(0.8, 1.2)
-sd = {k: v.contiguous() for k, v in model.state_dict().items()}
-torch.save(sd, os.path.join(folder(), "w.pth"))
-save_file(sd, os.path.join(folder(), "w.safetensors"))
+sd = save_weights(model, folder())
 
 blocks = [b for s in model.stages for b in s.blocks]
 for i in c.get("skip_blocks", []):

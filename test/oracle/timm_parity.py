@@ -1,21 +1,16 @@
 # A timm model with random weights (non-trivial ConvNeXt gamma, random BN running statistics), saved as .pth and
 # .safetensors; float64 logits and d(sum CE)/dx for an NHWC [0,1] input.
-import os
-import numpy as np
 import timm
 import torch
-from safetensors.torch import save_file
 
-from random_weights import randomize_
+from random_weights import randomize_, save_weights
 from npyio import cases, folder, load, save
 
 c = cases()
 torch.manual_seed(0)
 model = timm.create_model(c["name"], pretrained=False, **c.get("kwargs", {})).eval()
 randomize_(model)
-sd = {k: v.contiguous() for k, v in model.state_dict().items()}
-torch.save(sd, os.path.join(folder(), "w.pth"))
-save_file(sd, os.path.join(folder(), "w.safetensors"))
+sd = save_weights(model, folder())
 if c.get("skip_blocks"):
     # Lesion reference: the listed bottlenecks keep only their shortcut (downsample or identity), then ReLU.
     blocks = [b for layer in (model.layer1, model.layer2, model.layer3, model.layer4) for b in layer]

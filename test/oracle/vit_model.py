@@ -10,27 +10,19 @@
 #                  with those units' branches removed (identity).
 # Case keys: name, mean, std, labels (or an input array dlogits), skip_units, attention, qkv_gain (scales the qkv
 # weights for peaked attention), specs (model names: only write their state-dict keys and shapes as specs.json).
-import json
-import os
 
 import numpy as np
 import timm
 import torch
-from safetensors.torch import save_file
 
+from random_weights import save_weights, write_timm_specs
 from npyio import cases, folder, load, save
 
 c = cases()
 torch.manual_seed(0)
 
 if c.get("specs"):
-    specs = {}
-    for name in c["specs"]:
-        with torch.device("meta"):
-            m = timm.create_model(name, pretrained=False)
-        specs[name] = [[k, list(v.shape)] for k, v in m.state_dict().items()]
-    with open(os.path.join(folder(), "specs.json"), "w") as f:
-        json.dump(specs, f)
+    write_timm_specs(c["specs"], folder())
     raise SystemExit(0)
 
 model = timm.create_model(c["name"], pretrained=False).eval()
@@ -44,9 +36,7 @@ with torch.no_grad():
             p.uniform_(0.8, 1.2)
         elif n.endswith("qkv.weight"):
             p.mul_(c.get("qkv_gain", 1.0))
-sd = {k: v.contiguous() for k, v in model.state_dict().items()}
-torch.save(sd, os.path.join(folder(), "w.pth"))
-save_file(sd, os.path.join(folder(), "w.safetensors"))
+sd = save_weights(model, folder())
 
 
 def lesioned(block, skip_attn, skip_mlp):

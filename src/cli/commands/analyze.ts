@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import type { Argv } from 'yargs';
 
+import { gracefulStop } from '../graceful_stop.js';
 import { imageFolder } from '../../data/layouts.js';
 import { writeNpy } from '../../data/npy.js';
 import { loadImages } from '../../data/preprocess.js';
@@ -194,18 +195,13 @@ export async function analyzeMain(argv: AnalyzeArgs) {
   const runConfig = { ...base, config, data: path.resolve(argv.data), limit: argv.limit ?? null, shard: argv.shard ?? null, batch: batchSize };
   const run = new RunDir<{ scores: BatchScores }>(out, runConfig);
   const progress = new Progress(`${argv.model} ${argv.analysis}`, { plain: argv.json });
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-  };
-  process.on('SIGINT', onSigint);
+  const stop = gracefulStop((line) => process.stderr.write(line + '\n'));
   const r = await runPerBatch(items, model.entry.preprocess, run, score, {
     batchSize,
-    shouldStop: () => stop,
+    shouldStop: stop.requested,
     onProgress: (done, total, rate) => progress.update({ done, total, rate }),
   });
-  process.off('SIGINT', onSigint);
+  stop.release();
   const rows = accuracyRows(r.totals, describe);
   const clean = r.totals.get('clean');
   const results = {

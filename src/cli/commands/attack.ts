@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import type { Argv } from 'yargs';
 
+import { gracefulStop } from '../graceful_stop.js';
 import { imageFolder } from '../../data/layouts.js';
 import { limitItems, parseShard, shardItems } from '../../data/select.js';
 import { Model, sha256File } from '../../models/model.js';
@@ -129,13 +130,7 @@ export async function attackMain(argv: AttackArgs, log: (s: string) => void = (s
     shard: argv.shard ?? null,
   };
   const run = new RunDir<AttackRecord>(out, config);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    log('lkrobust: stopping after the current batch (Ctrl-C again to quit at once); rerun the same command to resume');
-  };
-  process.on('SIGINT', onSigint);
+  const stop = gracefulStop(log);
   const label = `${argv.attack}${surrogate ? ` ${surrogate.name}→${models.join(',')}` : ` ${models[0]}`}`;
   const progress = new Progress(label, { plain: argv.json });
   log(`lkrobust: ${items.length} images, ${eps.length} ε × ${steps.length} step count(s), batch ${argv.batch}, results in ${out}`);
@@ -144,11 +139,11 @@ export async function attackMain(argv: AttackArgs, log: (s: string) => void = (s
   try {
     r = await runAttack(scorer(crafter), surrogate ? targets.map(scorer) : null, items, plan, run, {
       batchSize: argv.batch,
-      shouldStop: () => stop,
+      shouldStop: stop.requested,
       onProgress: (p) => progress.update({ done: p.done, total: p.total, rate: p.imagesPerSecond, note: `engine busy ${(100 * p.engineBusy).toFixed(0)}%` }),
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.release();
   }
   const rows = r.rows;
   const notes: string[] = [];

@@ -1,6 +1,7 @@
 // `lkrobust corrupt`: ImageNet-C made from any image folder, in the released layout, resumable.
 import type { Argv } from 'yargs';
 
+import { gracefulStop } from '../graceful_stop.js';
 import { frostFromDir, proceduralFrost } from '../../corrupt/frost.js';
 import { parseCorruptions, parseSeverities, CorruptionArgError } from '../../corrupt/params.js';
 import { RELEASED_LAYOUT, runCorrupt } from '../../corrupt/writer.js';
@@ -31,13 +32,7 @@ export async function corruptMain(argv: CorruptArgs, log: (s: string) => void = 
   const corruptions = parseCorruptions(argv.corruptions);
   const severities = parseSeverities(argv.severities);
   const frost = argv.frostDir ? await frostFromDir(argv.frostDir, argv.size) : proceduralFrost(argv.size);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    log('lkrobust: stopping after the current batch (Ctrl-C again to quit at once); rerun the same command to resume');
-  };
-  process.on('SIGINT', onSigint);
+  const stop = gracefulStop(log);
   const progress = new Progress('corrupt', { plain: argv.json });
   log(`lkrobust: ${corruptions.length} corruption(s) x ${severities.length} severit${severities.length === 1 ? 'y' : 'ies'} into ${argv.out} (frost: ${frost.kind})`);
   const r = await runCorrupt({
@@ -51,10 +46,10 @@ export async function corruptMain(argv: CorruptArgs, log: (s: string) => void = 
     frost,
     batch: argv.batch,
     limit: argv.limit,
-    shouldStop: () => stop,
+    shouldStop: stop.requested,
     onProgress: (p) => progress.update({ done: p.done, total: p.total, rate: p.rate, note: `${p.written} written` }),
   });
-  process.off('SIGINT', onSigint);
+  stop.release();
   if (r.failed.length) log(`lkrobust: ${r.failed.length} unreadable image(s) skipped (listed in manifest.json failed_images), e.g. ${r.failed[0].error}`);
   if (!r.complete && !r.failed.length) log('lkrobust: stopped early; rerun the same command to finish the set (files already written are kept)');
   return r;
@@ -66,21 +61,15 @@ async function perturbMain(argv: CorruptArgs, log: (s: string) => void) {
     throw new CorruptionArgError('--perturbations writes ImageNet-P (PNG frames); --corruptions, --severities, --format and --frost-dir apply to ImageNet-C only');
   }
   const perturbations = parsePerturbations(argv.perturbations!);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    log('lkrobust: stopping after the current sequences (Ctrl-C again to quit at once); rerun the same command to resume');
-  };
-  process.on('SIGINT', onSigint);
+  const stop = gracefulStop(log, 'sequences');
   const progress = new Progress('perturb', { plain: argv.json });
   log(`lkrobust: ${perturbations.length} perturbation(s) into ${argv.out} (${IMAGENET_P_LAYOUT})`);
   const r = await runPerturb({
     data: argv.data, out: argv.out, perturbations, seed: argv.seed, size: argv.size, limit: argv.limit,
-    shouldStop: () => stop,
+    shouldStop: stop.requested,
     onProgress: (p) => progress.update({ done: p.done, total: p.total, rate: p.rate, note: `${p.written} sequences written` }),
   });
-  process.off('SIGINT', onSigint);
+  stop.release();
   if (r.failed.length) log(`lkrobust: ${r.failed.length} unreadable image(s) skipped (listed in manifest.json failed_images), e.g. ${r.failed[0].error}`);
   return r;
 }

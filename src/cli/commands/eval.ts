@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import type { Argv } from 'yargs';
 
+import { gracefulStop } from '../graceful_stop.js';
 import { parseShard } from '../../data/select.js';
 import { readFileSync } from 'node:fs';
 import { Model, sha256File } from '../../models/model.js';
@@ -101,21 +102,15 @@ export async function evalMain(argv: EvalArgs, log: (s: string) => void = (s) =>
       : {}),
   };
   const run = new RunDir<UnitRecord>(out, config);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    log('lkrobust: stopping after the current batch (Ctrl-C again to quit at once); rerun the same command to resume');
-  };
-  process.on('SIGINT', onSigint);
+  const stop = gracefulStop(log);
   const progress = new Progress(`${argv.model} ${argv.benchmark}`, { plain: argv.json });
   log(`lkrobust: ${bench.units.length} images, batch ${argv.batch}, results in ${out}`);
   const r = await runEval(model, bench, run, {
     batchSize: argv.batch,
-    shouldStop: () => stop,
+    shouldStop: stop.requested,
     onProgress: (p) => progress.update({ done: p.done, total: p.total, rate: p.imagesPerSecond, note: `engine busy ${(100 * p.engineBusy).toFixed(0)}%` }),
   });
-  process.off('SIGINT', onSigint);
+  stop.release();
   const results = {
     model: argv.model,
     weights_sha256: weightsSha,
