@@ -27,4 +27,11 @@ inline Napi::Error to_js_error(Napi::Env env, const CaughtError& c) {
   return err;
 }
 
+// An async binding's answer when it fails before its worker is queued: a promise already rejected with `e`.
+inline Napi::Value rejected(Napi::Env env, const std::exception& e) {
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Reject(to_js_error(env, classify(e)).Value());
+  return d.Promise();
+}
+
 }  // namespace lkb

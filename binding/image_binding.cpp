@@ -149,9 +149,7 @@ Napi::Value CorruptImages(const Napi::CallbackInfo& info) {
     w->Queue();
     return p;
   } catch (const std::exception& e) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(to_js_error(env, classify(e)).Value());
-    return d.Promise();
+    return rejected(env, e);
   }
 }
 
@@ -230,9 +228,7 @@ Napi::Value PerturbSequence(const Napi::CallbackInfo& info) {
     wk->Queue();
     return pr;
   } catch (const std::exception& e) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(to_js_error(env, classify(e)).Value());
-    return d.Promise();
+    return rejected(env, e);
   }
 }
 

@@ -272,12 +272,6 @@ class RunWorker : public Napi::AsyncWorker {
   CaughtError err_;
 };
 
-Napi::Value rejected(Napi::Env env, const std::exception& e) {
-  auto d = Napi::Promise::Deferred::New(env);
-  d.Reject(to_js_error(env, classify(e)).Value());
-  return d.Promise();
-}
-
 Napi::Value Model::Forward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {

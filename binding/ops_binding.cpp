@@ -90,9 +90,7 @@ Napi::Value RunOp(const Napi::CallbackInfo& info) {
     w->Queue();
     return p;
   } catch (const std::exception& e) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(to_js_error(env, classify(e)).Value());
-    return d.Promise();
+    return rejected(env, e);
   }
 }
 

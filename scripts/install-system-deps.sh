@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages lkrobust builds against, only those missing: a C++ compiler, CMake, oneDNN
-# and libjpeg. As root it uses apt-get (Debian/Ubuntu); otherwise it prints the exact command to run.
+# (with the OpenCL loader its Debian CMake config asks for; CMakeLists.txt also builds without it) and libjpeg. As root it uses apt-get (Debian/Ubuntu); otherwise it prints the exact command to run.
 # Other systems: install the equivalents (g++ >= 10, cmake >= 3.18, oneDNN 2.x or 3.x, libjpeg) yourself.
 set -euo pipefail
 
@@ -14,6 +14,8 @@ need g++ command -v g++
 need make command -v make
 need cmake command -v cmake
 need libdnnl-dev test -f /usr/include/oneapi/dnnl/dnnl.hpp
+# dnnl-config.cmake calls find_package(OpenCL REQUIRED); --no-install-recommends would leave this out.
+if command -v dpkg-query >/dev/null 2>&1; then need ocl-icd-opencl-dev have_pkg ocl-icd-opencl-dev; fi
 need libjpeg-dev test -f /usr/include/jpeglib.h
 need pkg-config command -v pkg-config
 

@@ -23,6 +23,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "../cpu/aligned_vector.h"
 #include "../cpu/dwconv.h"
 #include "../cpu/dwconv_impl.h"
 #include "../cpu/isa.h"
@@ -88,21 +89,7 @@ int64_t valid_taps_1d(int in, int k, int s, int pad, int out) {
   return v;
 }
 
-// 64-byte aligned, like the engine's tensors (and what the streaming-store path of the kernels checks for)
-template <class T>
-struct Aligned64 {
-  using value_type = T;
-  Aligned64() = default;
-  template <class U>
-  Aligned64(const Aligned64<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
-  void deallocate(T* p, size_t) { ::operator delete[](p, std::align_val_t(64)); }
-  template <class U>
-  bool operator==(const Aligned64<U>&) const { return true; }
-  template <class U>
-  bool operator!=(const Aligned64<U>&) const { return false; }
-};
-using FloatVec = std::vector<float, Aligned64<float>>;
+using FloatVec = lk::cpu::AlignedFloats;
 
 FloatVec random_vec(size_t n, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);

@@ -59,17 +59,6 @@ LinearGrads linear_backward_params(const Tensor& dy, const Tensor& x, bool with_
   return g;
 }
 
-struct MatmulDims {
-  int64_t batch, m, n, k;
-};
-
-MatmulDims matmul_dims(const Shape& a, const Shape& b, bool ta, bool tb) {
-  const size_t r = a.size();
-  MatmulDims d{1, ta ? a[r - 1] : a[r - 2], tb ? b[r - 2] : b[r - 1], ta ? a[r - 2] : a[r - 1]};
-  for (size_t i = 0; i + 2 < r; i++) d.batch *= a[i];
-  return d;
-}
-
 Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   DeviceScope scope(a.device().index);
   MatmulDims d = matmul_dims(a.shape(), b.shape(), ta, tb);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/aligned_vector.h"
 #include "cpu/dwconv.h"
 #include "cpu/isa.h"
 
@@ -70,23 +71,9 @@ void ref_backward(const std::vector<float>& x, const std::vector<float>& w, cons
 }
 
 // ---------------------------------------------------------------------------------------------- checks
-// 64-byte aligned storage, like the engine's tensors (the streaming-store path needs it)
-template <class T>
-struct Aligned64 {
-  using value_type = T;
-  Aligned64() = default;
-  template <class U>
-  Aligned64(const Aligned64<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
-  void deallocate(T* p, size_t) { ::operator delete[](p, std::align_val_t(64)); }
-  template <class U>
-  bool operator==(const Aligned64<U>&) const { return true; }
-  template <class U>
-  bool operator!=(const Aligned64<U>&) const { return false; }
-};
 
 struct Out {  // an output buffer: NaN-filled, sentinels after it
-  std::vector<float, Aligned64<float>> v;
+  lk::cpu::AlignedFloats v;
   size_t n;
   explicit Out(size_t count) : v(count + kSentinels, std::numeric_limits<float>::quiet_NaN()), n(count) {
     for (int i = 0; i < kSentinels; i++) v[count + i] = kSentinel;

@@ -22,4 +22,15 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans
 MatmulGrads matmul_backward(const Tensor& dy, const Tensor& a, const Tensor& b, bool trans_a = false,
                             bool trans_b = false);
 
+// The GEMM sizes of a (checked) matmul, for the backends: batch = product of the leading dims.
+struct MatmulDims {
+  int64_t batch, m, n, k;
+};
+inline MatmulDims matmul_dims(const Shape& a, const Shape& b, bool ta, bool tb) {
+  const size_t r = a.size();
+  MatmulDims d{1, ta ? a[r - 1] : a[r - 2], tb ? b[r - 2] : b[r - 1], ta ? a[r - 2] : a[r - 1]};
+  for (size_t i = 0; i + 2 < r; i++) d.batch *= a[i];
+  return d;
+}
+
 }  // namespace lk
