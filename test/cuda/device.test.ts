@@ -60,7 +60,7 @@ function relL2(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(num / den);
 }
 
-t.test('on a GPU, logits and input gradient match the CPU', { skip: gpus ? false : 'no CUDA device visible' }, async (t) => {
+t.test('on a GPU, logits and input gradient match the CPU', { skip: gpus ? false : 'no CUDA device visible (on a GPU machine: bash scripts/gpu-check.sh, docs/CUDA.md)' }, async (t) => {
   const cpu = new Model(DEMO_MODEL.name);
   const params = randomParams(cpu, 3);
   cpu.setParams(params);
