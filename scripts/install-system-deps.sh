@@ -38,5 +38,12 @@ fi
 
 echo "lkrobust: installing system packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# apt's own chatter goes to a log, shown only when it fails.
+log=$(mktemp)
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "lkrobust: apt-get failed (above); the command was: $cmd" >&2
+  exit 1
+fi
+rm -f "$log"
+echo "lkrobust: installed ${missing[*]}" >&2
