@@ -1,5 +1,7 @@
 # PyTorch side of `lkrobust bench model`: images/s of the same model (timm, or scripts/replknet_reference.py for
-# RepLKNet), channels-last, same threads and batch, forward (no_grad) and input gradient (sum of CE).
+# RepLKNet), channels-last, same threads and batch, forward (no_grad) and input gradient (sum of CE). The input
+# gradient is what ours computes and nothing more: parameters frozen, torch.autograd.grad w.r.t. the input only
+# (loss.backward() with live weights would also compute every weight gradient, an unfair anchor).
 # Usage: torch_model.py '{"name": "resnet50", "family": "resnet", "batch": 8, "size": 224, "threads": 2,
 #                          "reps": 5, "warmup": 2, "config": {...}, "device": "cpu"}'  -> prints one JSON line.
 # With "device": "cuda" it runs on the GPU in strict f32 (TF32 off for cuDNN and cuBLAS, as our kernels are f32),
@@ -25,6 +27,8 @@ model = build(args["family"], args["name"], args.get("config", {}))
 if args["family"] == "replknet":
     model.reparameterize()  # one large kernel per block, as the native graph runs it
 model = model.eval().to(dev, memory_format=torch.channels_last)
+for p in model.parameters():
+    p.requires_grad_(False)
 b, s = int(args["batch"]), int(args["size"])
 x = torch.rand(b, 3, s, s).contiguous(memory_format=torch.channels_last).to(dev)
 labels = torch.randint(0, 1000, (b,)).to(dev)
@@ -58,7 +62,7 @@ def grad():
         loss = torch.nn.functional.cross_entropy(out, labels, reduction="sum")
     else:
         loss = out.sum()
-    loss.backward()
+    torch.autograd.grad(loss, xi)
 
 
 print(json.dumps({"torch": torch.__version__, "forward_s": timed(fwd), "grad_s": timed(grad)}))
