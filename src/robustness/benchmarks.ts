@@ -7,7 +7,8 @@ import type { ImageItem } from '../data/layouts.js';
 import { limitItems, limitPerGroup, type Shard, shardItems } from '../data/select.js';
 import { accuracyOf, type Counts } from '../metrics/classification.js';
 import { errorTable, imagenetCSummary } from '../metrics/imagenet_c.js';
-import { baselineFromAlexNetP, imagenetPSummary, isNoisePerturbation, type PBaseline, perturbationScore, videoScore } from '../metrics/imagenet_p.js';
+import { baselineFromAlexNetP, type PBaseline } from '../metrics/imagenet_p.js';
+import { frameUnits, selectDifficulty, summarizeP } from './benchmark_p.js';
 import { in9Summary } from '../metrics/in9.js';
 import { oodMeasures } from '../metrics/ood.js';
 import { generatedImagenetC, type GenerateOptions } from '../corrupt/generated.js';
@@ -60,7 +61,7 @@ export interface BenchmarkOptions {
   cleanError?: number;
   /** ImageNet-P: baseline raw values per perturbation ({fp, t5d}), e.g. from an AlexNet run. */
   baseline?: PBaseline;
-  /** ImageNet-P: frame pairing difficulty (1..3) for the temporal perturbations. */
+  /** ImageNet-P: difficulty 1..3: frame stride of the temporal perturbations, `<noise>_d` folders for the noise ones. */
   difficulty?: number;
   /** ImageNet-C: make the corrupted images in memory from the val folder given as data (`eval --generate`). */
   generate?: GenerateOptions;
@@ -76,7 +77,8 @@ export interface PreparedBenchmark {
   columns: readonly number[] | null;
   /** Facts about the data worth keeping in results.json (counts, missing parts). */
   dataInfo: Record<string, unknown>;
-  summarize(records: ReadonlyMap<number, UnitRecord>): Summary;
+  /** `failed`: the units that could not be read (path, error), for benchmarks that report them (ImageNet-P videos). */
+  summarize(records: ReadonlyMap<number, UnitRecord>, failed?: readonly { path: string; error: string }[]): Summary;
 }
 
 // Limit first, then shard: the shards of a limited run together hold exactly the single run's items.
@@ -207,46 +209,25 @@ export function prepareBenchmark(name: BenchmarkName, dataDir: string, o: Benchm
     }
     case 'imagenet-p': {
       const ds = imagenetP(dataDir);
-      const videos = select(ds.items, o);
-      const asVideo = videos.filter((v) => v.format === 'video');
-      if (asVideo.length) {
-        throw new RangeError(
-          `imagenet-p: ${asVideo.length} sequence(s) are .mp4 videos (e.g. ${asVideo[0].path}); lkrobust reads decoded frames: ` +
-            'ffmpeg -i X.mp4 X/%02d.png for each video gives the <perturbation>/<wnid>/<stem>/<frame>.png layout',
-        );
-      }
-      const units: Unit[] = [];
-      videos.forEach((v, i) => v.frames!.forEach((f, k) => units.push({ path: f, item: i, frame: k })));
+      const difficulty = o.difficulty ?? 1;
+      const sel = selectDifficulty(ds, ds.items, difficulty);
+      const videos = select(sel.videos, o);
+      const units = frameUnits(videos);
       const baseline = o.baseline ?? baselineFromAlexNetP(alexnetP());
       return {
         name, units, items: videos.length, keepIfInputSize: true, columns: null,
-        dataInfo: { videos: videos.length, frames: units.length, perturbations: ds.perturbations, frame_count_mismatches: ds.frameCountMismatches },
-        summarize(records) {
-          // Gather each complete video's top-5 per frame; score per perturbation (REFERENCE.md §4.2).
-          const perVideo = new Map<number, number[][]>();
-          units.forEach((unit, u) => {
-            const rec = records.get(u);
-            if (!rec) return;
-            const frames = perVideo.get(unit.item) ?? [];
-            frames[unit.frame] = rec.t;
-            perVideo.set(unit.item, frames);
-          });
-          const scores = new Map<string, ReturnType<typeof videoScore>[]>();
-          for (const [vi, frames] of perVideo) {
-            const v = videos[vi];
-            if (frames.length !== v.frames!.length || frames.some((f) => !f)) continue; // a frame failed to decode
-            const top5 = Int32Array.from(frames.flat());
-            const s = videoScore({ frames: frames.length, top5 }, { noise: isNoisePerturbation(v.base), difficulty: o.difficulty ?? 1 });
-            scores.set(v.perturbation, [...(scores.get(v.perturbation) ?? []), s]);
-          }
-          const raw: Record<string, { fp: number; ut5d: number; videos: number }> = {};
-          for (const [p, s] of scores) raw[p] = perturbationScore(s);
-          const sum = imagenetPSummary(raw, baseline);
-          return {
-            rows: Object.entries(raw).sort().map(([p, r]) => ({ perturbation: p, n: r.videos, fp: r.fp, ut5d: r.ut5d })),
-            summary: { mFR: sum.mFR, mT5D: sum.mT5D, reason: sum.reason, baseline_given: sum.baselineGiven, perturbations: sum.perturbations },
-          };
+        dataInfo: {
+          videos: videos.length,
+          frames: units.length,
+          format: { video: videos.filter((v) => v.format === 'video').length, frames: videos.filter((v) => v.format === 'frames').length },
+          perturbations: [...new Set(videos.map((v) => v.perturbation))],
+          difficulty,
+          noise_folders: sel.noiseFolders,
+          ignored_folders: sel.ignoredFolders,
+          missing_noise_folders: sel.missingNoiseFolders,
+          frame_count_mismatches: ds.frameCountMismatches,
         },
+        summarize: (records, failed = []) => summarizeP(videos, units, records, failed, difficulty, baseline),
       };
     }
     case 'imagenet-9': {
