@@ -139,3 +139,38 @@ t.test('feature-map variance, released procedure: ours = torch re-expression (sw
   const worst = Math.max(...errs);
   t.ok(worst <= 1e-4, `worst rel. error ${worst.toExponential(2)} over ${rows.length} layers`);
 });
+
+t.test('analyze --protocol released: results.json records the protocol; each analysis takes its released settings', async (t) => {
+  const { analyzeMain } = await import('../../src/cli/commands/analyze.js');
+  const { writeSyntheticDatasets } = await import('../../src/data/synthetic.js');
+  const { writeSafetensors } = await import('../../src/models/checkpoint/index.js');
+  const { randomParams } = await import('../../src/bench/model.js');
+  const { imageFolder } = await import('../../src/data/layouts.js');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lkr-rel-cli-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const dirs = await writeSyntheticDatasets(path.join(root, 'data'), { perClass: 3, classes: 4 });
+  const weights = path.join(root, 'w.safetensors');
+  writeSafetensors(weights, new Map(Object.entries(randomParams(new Model('lkr_demo_convnext'), 3))));
+  const args = (analysis: string, extra: Record<string, unknown> = {}) => ({
+    analysis, model: 'lkr_demo_convnext', weights, data: dirs['imagenet-val'], json: true, seed: 0, ratios: '0.5', modes: 'random', perImage: false,
+    dropCount: 'floor', saliencyModel: 'vit_small_patch16_224.dino', head: 1, candidates: 'released', maxN: 1, samples: 1, bands: '0.5', eps: 0.1,
+    branch: 'applied', definition: 'paper', protocol: 'released', out: path.join(root, 'runs', analysis), ...extra,
+  }) as Parameters<typeof analyzeMain>[0];
+
+  const fv = (await analyzeMain(args('feature-variance', { batch: 4, limit: 12 }))).results as Record<string, any>;
+  t.equal(fv.protocol, 'released');
+  t.equal(fv.protocol_settings.script, 'feature_map_variance/main.py');
+  t.match(fv.config, { sweeps: 10, datasetSize: 12, batch: 4, seed: 0 });
+  // The same numbers from the pieces: the first 12 images in ImageFolder order, the released loader and norm.
+  const m = new Model('lkr_demo_convnext', { normalization: releasedAnalysis('feature-variance').normalization });
+  m.loadWeights(weights);
+  const pool = imageFolder(dirs['imagenet-val']).items.slice(0, 12);
+  const rows = await releasedFeatureVariance(m, (idx) => loadImages(idx.map((i) => pool[i].path), releasedAnalysis('feature-variance').preprocess), { sweeps: 10, datasetSize: 12, batch: 4, seed: 0 });
+  t.same(fv.rows.map((r: { variance: number }) => r.variance), rows.map((r) => r.variance));
+
+  const kd = (await analyzeMain(args('kernel-distance'))).results as Record<string, any>;
+  t.same(kd.config, { branch: 'large', definition: 'code' }, 'kernel-distance: the released code definition on the raw large branch');
+  const occ = (await analyzeMain(args('occlusion', { limit: 4, batch: 4 }))).results as Record<string, any>;
+  t.match(occ.protocol_settings.loader, /bilinear/);
+  await t.rejects(analyzeMain(args('erf')), { code: 'LKR_ARG' });
+});
