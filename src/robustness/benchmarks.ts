@@ -2,7 +2,7 @@
 // record per image (top-5 over 1000 classes, a restricted argmax, an MSP), and summarises the records with
 // the metrics of src/metrics. No I/O besides discovering the dataset.
 import { classSubset, alexnetC, alexnetP } from '../data/reference_data.js';
-import { imagenet9, imagenetA, imagenetC, imagenetO, imagenetP, imagenetR, imagenetVal } from '../data/layouts.js';
+import { imagenet9, imagenetA, imagenetC, imagenetO, imagenetP, imagenetR, imagenetVal, valSubset } from '../data/layouts.js';
 import type { ImageItem } from '../data/layouts.js';
 import { limitItems, limitPerGroup, type Shard, shardItems } from '../data/select.js';
 import { accuracyOf, type Counts } from '../metrics/classification.js';
@@ -55,7 +55,7 @@ export interface Summary {
 export interface BenchmarkOptions {
   limit?: number;
   shard?: Shard;
-  /** ImageNet-O: the ImageNet val folder giving the in-distribution images. */
+  /** ImageNet-O: the ImageNet val folder giving the in-distribution images; ImageNet-R: its val subset, for the gap. */
   valDir?: string;
   /** ImageNet-C: the model's clean error (fraction) for relative mCE. */
   cleanError?: number;
@@ -139,18 +139,31 @@ export function prepareBenchmark(name: BenchmarkName, dataDir: string, o: Benchm
     case 'imagenet-r': {
       const ds = name === 'imagenet-a' ? imagenetA(dataDir) : imagenetR(dataDir);
       const items = select(ds.items, o);
-      const units = imageUnits(items);
+      // ImageNet-R with --val-dir: also the val images of the same 200 wnids, scored the same way, and the gap
+      // ([INR] eval.py); they follow the benchmark's own images in the unit list.
+      const valItems = name === 'imagenet-r' && o.valDir ? select(valSubset(o.valDir, 'r').items, o) : [];
+      const units = [...imageUnits(items), ...valItems.map((it, i) => ({ path: it.path, item: items.length + i, frame: 0 }))];
+      const itemOf = (u: Unit) => (u.item < items.length ? items[u.item] : valItems[u.item - items.length]);
       return {
-        name, units, items: items.length, keepIfInputSize: false, columns: ds.indices,
-        dataInfo: { images: items.length, missing_classes: ds.missingClasses },
+        name, units, items: units.length, keepIfInputSize: false, columns: ds.indices,
+        dataInfo: { images: items.length, missing_classes: ds.missingClasses, ...(valItems.length ? { val_subset_images: valItems.length } : {}) },
         summarize(records) {
           const rs = recordsOf(units, records);
-          const c = counts(rs.map(({ unit, rec }) => ['all', rec.r === items[unit.item].label])).get('all') ?? { total: 0, correct: 0 };
-          const perClass = counts(rs.map(({ unit, rec }) => [items[unit.item].className, rec.r === items[unit.item].label]));
-          return {
-            rows: [row(c), ...[...perClass].sort().map(([k, v]) => row(v, { class: k }))],
-            summary: { top1: accuracyOf(c), n: c.total, classes: 200 },
-          };
+          const own = rs.filter(({ unit }) => unit.item < items.length);
+          const c = counts(own.map(({ unit, rec }) => ['all', rec.r === itemOf(unit).label])).get('all') ?? { total: 0, correct: 0 };
+          const perClass = counts(own.map(({ unit, rec }) => [itemOf(unit).className, rec.r === itemOf(unit).label]));
+          const summary: Record<string, unknown> = { top1: accuracyOf(c), n: c.total, classes: 200 };
+          const rows = [row(c), ...[...perClass].sort().map(([k, v]) => row(v, { class: k }))];
+          if (valItems.length) {
+            const val = rs.filter(({ unit }) => unit.item >= items.length);
+            const cv = counts(val.map(({ unit, rec }) => ['all', rec.r === itemOf(unit).label])).get('all') ?? { total: 0, correct: 0 };
+            summary.val_subset_top1 = accuracyOf(cv);
+            summary.val_subset_n = cv.total;
+            // The gap as [INR] reports it: accuracy on the val subset minus accuracy on ImageNet-R.
+            summary.gap = cv.total && c.total ? cv.correct / cv.total - c.correct / c.total : null;
+            rows.push(row(cv, { set: 'imagenet-val-200' }));
+          }
+          return { rows, summary };
         },
       };
     }

@@ -143,7 +143,7 @@ export const evalCommand = {
       .option('shard', { type: 'string', describe: 'i/n: run the i-th of n interleaved shards (0-based); join them with `lkrobust merge`' })
       .option('out', { type: 'string', describe: 'run folder (default runs/<model>-<benchmark>); rerunning resumes it' })
       .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout; plain progress lines' })
-      .option('val-dir', { type: 'string', describe: 'imagenet-o: the ImageNet val folder (in-distribution images of the same wnids)' })
+      .option('val-dir', { type: 'string', describe: 'imagenet-o: the ImageNet val folder (in-distribution images of the same wnids); imagenet-r: the val folder, to also score its 200-class subset and report the gap' })
       .option('clean-error', { type: 'number', describe: 'imagenet-c: the model\'s clean top-1 error (fraction) for relative mCE' })
       .option('baseline', { type: 'string', describe: 'imagenet-p: baseline for mFR/mT5D: an AlexNet `eval` results.json, or {perturbation: {fp, t5d}}' })
       .option('difficulty', { type: 'number', default: 1, describe: 'imagenet-p: difficulty 1..3 as test.py: frame stride of the temporal perturbations; the noise ones are read from <noise>_2 / <noise>_3' })
