@@ -8,16 +8,49 @@ import { type Logits, logitsShape } from './classification.js';
 
 export interface MspOptions {
   /**
-   * 'float32' (default) rounds each MSP to float32, as the reference computes softmax in float32 — this keeps
-   * its ties (e.g. confident images saturating at exactly 1.0), which AUPR and AUROC are sensitive to.
-   * 'float64' keeps full precision.
+   * 'float32' (default): the softmax as PyTorch's CPU kernel computes it in float32 (`softmaxFloat32`), so
+   * its ties survive (confident images saturate at exactly 1.0, which AUPR and AUROC are sensitive to).
+   * 'float64': the exact MSP in float64, for analysis.
    */
   precision?: 'float32' | 'float64';
+  /** float32: SIMD lanes of the reference's sum (8 on AVX2, PyTorch's default CPU path; 16 on AVX-512). */
+  lanes?: number;
+}
+
+const f32 = Math.fround;
+
+/**
+ * The sum of `v` in float32 as PyTorch's `vec::reduce_all` does it: `lanes` running float32 sums (element i
+ * into lane i mod lanes; the tail into the first lanes), then the lanes folded in halves (i + W/2, …, i + 1).
+ */
+export function laneSumFloat32(v: ArrayLike<number>, lanes = 8): number {
+  if (!Number.isInteger(Math.log2(lanes)) || lanes < 1) throw new RangeError(`laneSumFloat32: lanes must be a power of two, received ${lanes}`);
+  const acc = new Float64Array(lanes);
+  for (let i = 0; i < v.length; i++) acc[i % lanes] = f32(acc[i % lanes] + v[i]);
+  for (let s = lanes >> 1; s >= 1; s >>= 1) for (let i = 0; i < s; i++) acc[i] = f32(acc[i] + acc[i + s]);
+  return acc[0];
 }
 
 /**
- * Maximum softmax probability over a subset of logit columns, per row: softmax over logits[:, columns]
- * (max-subtracted, in float64), then its maximum = 1 / Σ_j exp(l_j − max).
+ * Softmax of one row in float32, step for step as PyTorch's `_vec_softmax_lastdim` (F.softmax over the last
+ * dim of a float32 CPU tensor): m = max; e_j = exp(x_j − m) rounded to float32; s = the lane-wise float32 sum
+ * of e; p_j = e_j · float32(1 / s). exp here is correctly rounded; PyTorch's vectorised exp is within 1–2 ulp
+ * of that, so a single p_j can differ in its last bit, never a saturated 1.0.
+ */
+export function softmaxFloat32(row: ArrayLike<number>, lanes = 8): Float64Array {
+  let mx = -Infinity;
+  for (let j = 0; j < row.length; j++) mx = Math.max(mx, f32(row[j]));
+  const e = new Float64Array(row.length);
+  for (let j = 0; j < row.length; j++) e[j] = f32(Math.exp(f32(f32(row[j]) - mx)));
+  const inv = f32(1 / laneSumFloat32(e, lanes));
+  for (let j = 0; j < row.length; j++) e[j] = f32(e[j] * inv);
+  return e;
+}
+
+/**
+ * Maximum softmax probability over a subset of logit columns, per row: softmax over logits[:, columns], then
+ * its maximum. float32 (default) as PyTorch computes it (the reference: `F.softmax(output[:, idx], 1).max`);
+ * float64: max-subtracted, 1 / Σ_j exp(l_j − max).
  */
 export function mspSubset(logits: Logits, columns: ArrayLike<number>, opts: MspOptions = {}): Float64Array {
   const [n, k] = logitsShape(logits, 'mspSubset');
@@ -26,17 +59,27 @@ export function mspSubset(logits: Logits, columns: ArrayLike<number>, opts: MspO
     const c = columns[j];
     if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`mspSubset: column ${j} is ${c}, expected an integer in 0..${k - 1}`);
   }
-  const f32 = (opts.precision ?? 'float32') === 'float32';
+  const single = (opts.precision ?? 'float32') === 'float32';
   const out = new Float64Array(n);
+  const row = new Float64Array(columns.length);
   for (let i = 0; i < n; i++) {
     const off = i * k;
     let mx = -Infinity;
-    for (let j = 0; j < columns.length; j++) mx = Math.max(mx, logits.data[off + columns[j]]);
+    for (let j = 0; j < columns.length; j++) {
+      row[j] = logits.data[off + columns[j]];
+      mx = Math.max(mx, row[j]);
+    }
     if (!Number.isFinite(mx)) throw new RangeError(`mspSubset: row ${i} has a non-finite maximum logit (${mx})`);
-    let s = 0;
-    for (let j = 0; j < columns.length; j++) s += Math.exp(logits.data[off + columns[j]] - mx);
-    const p = 1 / s;
-    out[i] = f32 ? Math.fround(p) : p;
+    if (single) {
+      const p = softmaxFloat32(row, opts.lanes ?? 8);
+      let best = 0;
+      for (let j = 0; j < p.length; j++) best = Math.max(best, p[j]);
+      out[i] = best;
+    } else {
+      let s = 0;
+      for (let j = 0; j < columns.length; j++) s += Math.exp(row[j] - mx);
+      out[i] = 1 / s;
+    }
   }
   return out;
 }

@@ -61,6 +61,9 @@ export interface ModelOptions {
   options?: Record<string, number>;
   /** Where the parameters live and the model runs: 'cpu' (default), 'cuda' or 'cuda:N'. */
   device?: string;
+  /** The input normalisation (the model's first op) instead of the entry's, e.g. ImageNet mean/std for every
+   * model as the released LKRobust scripts use (`--protocol released`). */
+  normalization?: { mean: [number, number, number]; std: [number, number, number] };
 }
 
 export class Model {
@@ -70,7 +73,8 @@ export class Model {
 
   constructor(name: string, opts: ModelOptions = {}) {
     this.entry = findModel(name);
-    const config: Record<string, ConfigValue> = { ...this.entry.config, mean: this.entry.preprocess.mean, std: this.entry.preprocess.std };
+    const norm = opts.normalization ?? this.entry.preprocess;
+    const config: Record<string, ConfigValue> = { ...this.entry.config, mean: norm.mean, std: norm.std };
     for (const [k, v] of Object.entries(opts.options ?? {})) {
       const o = this.entry.options?.[k];
       if (!o) {

@@ -2,12 +2,13 @@
 // record per image (top-5 over 1000 classes, a restricted argmax, an MSP), and summarises the records with
 // the metrics of src/metrics. No I/O besides discovering the dataset.
 import { classSubset, alexnetC, alexnetP } from '../data/reference_data.js';
-import { imagenet9, imagenetA, imagenetC, imagenetO, imagenetP, imagenetR, imagenetVal } from '../data/layouts.js';
+import { imagenet9, imagenetA, imagenetC, imagenetO, imagenetP, imagenetR, imagenetVal, valSubset } from '../data/layouts.js';
 import type { ImageItem } from '../data/layouts.js';
 import { limitItems, limitPerGroup, type Shard, shardItems } from '../data/select.js';
 import { accuracyOf, type Counts } from '../metrics/classification.js';
 import { errorTable, imagenetCSummary } from '../metrics/imagenet_c.js';
-import { baselineFromAlexNetP, imagenetPSummary, isNoisePerturbation, type PBaseline, perturbationScore, videoScore } from '../metrics/imagenet_p.js';
+import { baselineFromAlexNetP, type PBaseline } from '../metrics/imagenet_p.js';
+import { frameUnits, selectDifficulty, summarizeP } from './benchmark_p.js';
 import { in9Summary } from '../metrics/in9.js';
 import { oodMeasures } from '../metrics/ood.js';
 import { generatedImagenetC, type GenerateOptions } from '../corrupt/generated.js';
@@ -54,13 +55,13 @@ export interface Summary {
 export interface BenchmarkOptions {
   limit?: number;
   shard?: Shard;
-  /** ImageNet-O: the ImageNet val folder giving the in-distribution images. */
+  /** ImageNet-O: the ImageNet val folder giving the in-distribution images; ImageNet-R: its val subset, for the gap. */
   valDir?: string;
   /** ImageNet-C: the model's clean error (fraction) for relative mCE. */
   cleanError?: number;
   /** ImageNet-P: baseline raw values per perturbation ({fp, t5d}), e.g. from an AlexNet run. */
   baseline?: PBaseline;
-  /** ImageNet-P: frame pairing difficulty (1..3) for the temporal perturbations. */
+  /** ImageNet-P: difficulty 1..3: frame stride of the temporal perturbations, `<noise>_d` folders for the noise ones. */
   difficulty?: number;
   /** ImageNet-C: make the corrupted images in memory from the val folder given as data (`eval --generate`). */
   generate?: GenerateOptions;
@@ -76,7 +77,8 @@ export interface PreparedBenchmark {
   columns: readonly number[] | null;
   /** Facts about the data worth keeping in results.json (counts, missing parts). */
   dataInfo: Record<string, unknown>;
-  summarize(records: ReadonlyMap<number, UnitRecord>): Summary;
+  /** `failed`: the units that could not be read (path, error), for benchmarks that report them (ImageNet-P videos). */
+  summarize(records: ReadonlyMap<number, UnitRecord>, failed?: readonly { path: string; error: string }[]): Summary;
 }
 
 // Limit first, then shard: the shards of a limited run together hold exactly the single run's items.
@@ -137,18 +139,31 @@ export function prepareBenchmark(name: BenchmarkName, dataDir: string, o: Benchm
     case 'imagenet-r': {
       const ds = name === 'imagenet-a' ? imagenetA(dataDir) : imagenetR(dataDir);
       const items = select(ds.items, o);
-      const units = imageUnits(items);
+      // ImageNet-R with --val-dir: also the val images of the same 200 wnids, scored the same way, and the gap
+      // ([INR] eval.py); they follow the benchmark's own images in the unit list.
+      const valItems = name === 'imagenet-r' && o.valDir ? select(valSubset(o.valDir, 'r').items, o) : [];
+      const units = [...imageUnits(items), ...valItems.map((it, i) => ({ path: it.path, item: items.length + i, frame: 0 }))];
+      const itemOf = (u: Unit) => (u.item < items.length ? items[u.item] : valItems[u.item - items.length]);
       return {
-        name, units, items: items.length, keepIfInputSize: false, columns: ds.indices,
-        dataInfo: { images: items.length, missing_classes: ds.missingClasses },
+        name, units, items: units.length, keepIfInputSize: false, columns: ds.indices,
+        dataInfo: { images: items.length, missing_classes: ds.missingClasses, ...(valItems.length ? { val_subset_images: valItems.length } : {}) },
         summarize(records) {
           const rs = recordsOf(units, records);
-          const c = counts(rs.map(({ unit, rec }) => ['all', rec.r === items[unit.item].label])).get('all') ?? { total: 0, correct: 0 };
-          const perClass = counts(rs.map(({ unit, rec }) => [items[unit.item].className, rec.r === items[unit.item].label]));
-          return {
-            rows: [row(c), ...[...perClass].sort().map(([k, v]) => row(v, { class: k }))],
-            summary: { top1: accuracyOf(c), n: c.total, classes: 200 },
-          };
+          const own = rs.filter(({ unit }) => unit.item < items.length);
+          const c = counts(own.map(({ unit, rec }) => ['all', rec.r === itemOf(unit).label])).get('all') ?? { total: 0, correct: 0 };
+          const perClass = counts(own.map(({ unit, rec }) => [itemOf(unit).className, rec.r === itemOf(unit).label]));
+          const summary: Record<string, unknown> = { top1: accuracyOf(c), n: c.total, classes: 200 };
+          const rows = [row(c), ...[...perClass].sort().map(([k, v]) => row(v, { class: k }))];
+          if (valItems.length) {
+            const val = rs.filter(({ unit }) => unit.item >= items.length);
+            const cv = counts(val.map(({ unit, rec }) => ['all', rec.r === itemOf(unit).label])).get('all') ?? { total: 0, correct: 0 };
+            summary.val_subset_top1 = accuracyOf(cv);
+            summary.val_subset_n = cv.total;
+            // The gap as [INR] reports it: accuracy on the val subset minus accuracy on ImageNet-R.
+            summary.gap = cv.total && c.total ? cv.correct / cv.total - c.correct / c.total : null;
+            rows.push(row(cv, { set: 'imagenet-val-200' }));
+          }
+          return { rows, summary };
         },
       };
     }
@@ -207,46 +222,25 @@ export function prepareBenchmark(name: BenchmarkName, dataDir: string, o: Benchm
     }
     case 'imagenet-p': {
       const ds = imagenetP(dataDir);
-      const videos = select(ds.items, o);
-      const asVideo = videos.filter((v) => v.format === 'video');
-      if (asVideo.length) {
-        throw new RangeError(
-          `imagenet-p: ${asVideo.length} sequence(s) are .mp4 videos (e.g. ${asVideo[0].path}); lkrobust reads decoded frames: ` +
-            'ffmpeg -i X.mp4 X/%02d.png for each video gives the <perturbation>/<wnid>/<stem>/<frame>.png layout',
-        );
-      }
-      const units: Unit[] = [];
-      videos.forEach((v, i) => v.frames!.forEach((f, k) => units.push({ path: f, item: i, frame: k })));
+      const difficulty = o.difficulty ?? 1;
+      const sel = selectDifficulty(ds, ds.items, difficulty);
+      const videos = select(sel.videos, o);
+      const units = frameUnits(videos);
       const baseline = o.baseline ?? baselineFromAlexNetP(alexnetP());
       return {
         name, units, items: videos.length, keepIfInputSize: true, columns: null,
-        dataInfo: { videos: videos.length, frames: units.length, perturbations: ds.perturbations, frame_count_mismatches: ds.frameCountMismatches },
-        summarize(records) {
-          // Gather each complete video's top-5 per frame; score per perturbation (REFERENCE.md §4.2).
-          const perVideo = new Map<number, number[][]>();
-          units.forEach((unit, u) => {
-            const rec = records.get(u);
-            if (!rec) return;
-            const frames = perVideo.get(unit.item) ?? [];
-            frames[unit.frame] = rec.t;
-            perVideo.set(unit.item, frames);
-          });
-          const scores = new Map<string, ReturnType<typeof videoScore>[]>();
-          for (const [vi, frames] of perVideo) {
-            const v = videos[vi];
-            if (frames.length !== v.frames!.length || frames.some((f) => !f)) continue; // a frame failed to decode
-            const top5 = Int32Array.from(frames.flat());
-            const s = videoScore({ frames: frames.length, top5 }, { noise: isNoisePerturbation(v.base), difficulty: o.difficulty ?? 1 });
-            scores.set(v.perturbation, [...(scores.get(v.perturbation) ?? []), s]);
-          }
-          const raw: Record<string, { fp: number; ut5d: number; videos: number }> = {};
-          for (const [p, s] of scores) raw[p] = perturbationScore(s);
-          const sum = imagenetPSummary(raw, baseline);
-          return {
-            rows: Object.entries(raw).sort().map(([p, r]) => ({ perturbation: p, n: r.videos, fp: r.fp, ut5d: r.ut5d })),
-            summary: { mFR: sum.mFR, mT5D: sum.mT5D, reason: sum.reason, baseline_given: sum.baselineGiven, perturbations: sum.perturbations },
-          };
+        dataInfo: {
+          videos: videos.length,
+          frames: units.length,
+          format: { video: videos.filter((v) => v.format === 'video').length, frames: videos.filter((v) => v.format === 'frames').length },
+          perturbations: [...new Set(videos.map((v) => v.perturbation))],
+          difficulty,
+          noise_folders: sel.noiseFolders,
+          ignored_folders: sel.ignoredFolders,
+          missing_noise_folders: sel.missingNoiseFolders,
+          frame_count_mismatches: ds.frameCountMismatches,
         },
+        summarize: (records, failed = []) => summarizeP(videos, units, records, failed, difficulty, baseline),
       };
     }
     case 'imagenet-9': {

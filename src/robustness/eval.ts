@@ -82,7 +82,7 @@ export async function runEval(model: Model, bench: PreparedBenchmark, run: RunDi
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  const s = bench.summarize(records);
+  const s = bench.summarize(records, failed);
   return {
     ...s,
     complete: !stopped && records.size + failed.length === bench.units.length,

@@ -1,6 +1,6 @@
 import t from 'tap';
 
-import { averagePrecision, fprAtRecall, mspSubset, oodMeasures, rocAuc } from '../../src/metrics/ood.js';
+import { averagePrecision, fprAtRecall, laneSumFloat32, mspSubset, oodMeasures, rocAuc } from '../../src/metrics/ood.js';
 import { ORACLE_SKIP, oraclePython, runOracle } from '../helpers/oracle.js';
 import { mulberry } from '../helpers/tensor.js';
 
@@ -78,4 +78,60 @@ t.test('AUPR and AUROC match sklearn on random tied scores', { skip: oraclePytho
     t.ok(Math.abs(mine[i].ap - out[`ap_${i}`].data[0]) < 1e-12, `case ${i}: AP ${mine[i].ap} vs sklearn ${out[`ap_${i}`].data[0]}`);
     t.ok(Math.abs(mine[i].auroc - out[`auroc_${i}`].data[0]) < 1e-12, `case ${i}: AUROC ${mine[i].auroc} vs sklearn ${out[`auroc_${i}`].data[0]}`);
   }
+});
+
+// A confident image: one logit at 0, one at −17, 198 at −100. In float32 1 + e^−17 (4.1e-8, under half an ulp
+// of 1) rounds to 1, so PyTorch's MSP is exactly 1.0; in float64 it is 0.99999996 (0.99999994 once rounded).
+function saturated(): { shape: number[]; data: Float32Array } {
+  const row = new Float32Array(200).fill(-100);
+  row[3] = 0;
+  row[77] = -17;
+  return { shape: [1, 200], data: row };
+}
+
+t.test('ImageNet-O saturation: float32 softmax ties at MSP = 1.0 as PyTorch, float64 does not', async (t) => {
+  const cols = Array.from({ length: 200 }, (_, j) => j);
+  t.equal(mspSubset(saturated(), cols)[0], 1, 'float32: exactly 1');
+  const p64 = mspSubset(saturated(), cols, { precision: 'float64' })[0];
+  t.ok(p64 < 1 && Math.fround(p64) === Math.fround(0.99999994), `float64: ${p64}`);
+  // Many saturated ImageNet-O images tie with saturated val images: the tie is what AUPR sees.
+  const inMsp = [1, 1, 0.5, 0.4];
+  const outMsp = [1, 0.3, 0.2];
+  t.equal(oodMeasures(inMsp, outMsp).auroc, (0.5 * 2 + 4 + 4) / 12, 'tied 1.0 scores count half');
+});
+
+t.test('lane-wise float32 sum: lanes, tail, fold order', async (t) => {
+  t.equal(laneSumFloat32([1, 2, 3], 8), 6);
+  // 2^24 + 1 + 1: sequentially each 1 is lost; in lanes the two 1s meet first and survive.
+  t.equal(laneSumFloat32([2 ** 24, 1, 1], 1), 2 ** 24);
+  t.equal(laneSumFloat32([2 ** 24, 0, 1, 0, 0, 0, 1, 0], 8), 2 ** 24 + 2, 'lanes 2 and 6 fold together before lane 0');
+  t.throws(() => laneSumFloat32([1], 3), /power of two/);
+});
+
+t.test('float32 MSP matches torch F.softmax on random and saturated logits', { skip: oraclePython() ? false : ORACLE_SKIP }, async (t) => {
+  const n = 300;
+  const k = 200;
+  const data = new Float32Array(n * k);
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let i = 0; i < n; i++) {
+    const scale = i % 3 === 0 ? 30 : i % 3 === 1 ? 3 : 0.5; // confident, ordinary, flat rows
+    for (let j = 0; j < k; j++) data[i * k + j] = (rnd() - 0.5) * 2 * scale;
+  }
+  data.set(saturated().data, 0);
+  const out = await runOracle(new URL('../oracle/softmax_f32.py', import.meta.url).pathname, {}, { logits: { shape: [n, k], data } });
+  const lanes = out.lanes.data[0];
+  const ours = mspSubset({ shape: [n, k], data }, Array.from({ length: k }, (_, j) => j), { lanes });
+  const ref = out.msp.data;
+  t.equal(ref[0], 1, 'torch: the saturated row is exactly 1');
+  t.equal(ours[0], 1);
+  let exact = 0;
+  let worst = 0;
+  for (let i = 0; i < n; i++) {
+    if (ours[i] === ref[i]) exact++;
+    worst = Math.max(worst, Math.abs(ours[i] - ref[i]) / ref[i]);
+    if (ref[i] === 1) t.equal(ours[i], 1, `row ${i}: torch saturates, so do we`);
+  }
+  t.ok(worst <= 4 * 2 ** -24, `within 2 ulp of torch (worst ${(worst / 2 ** -24).toFixed(2)} ulp, ${exact}/${n} bit-identical, ${lanes} lanes)`);
+  t.ok(exact >= n * 0.9, `${exact}/${n} bit-identical`);
 });

@@ -27,6 +27,8 @@ import { figuresFor, renderSvg, type ResultsFile, svgToPng } from '../../report/
 import { RunDir } from '../../report/run_dir.js';
 import type { Tensor } from '../../native.js';
 import { Progress } from '../progress.js';
+import { PROTOCOLS, type Protocol, releasedAnalysis } from '../../robustness/released/protocol.js';
+import { RELEASED_VARIANCE, releasedFeatureVariance } from '../../robustness/released/feature_variance.js';
 import { modelArgs, modelOptionsFrom } from './model_args.js';
 
 const ANALYSES = ['occlusion', 'lesion', 'frequency', 'kernel-distance', 'feature-variance', 'erf'] as const;
@@ -60,6 +62,8 @@ export interface AnalyzeArgs {
   eps: number;
   branch: 'applied' | 'large';
   definition: 'paper' | 'code';
+  /** paper (default) or released: the released LKRobust script's loader, normalisation and procedure. */
+  protocol?: Protocol;
 }
 
 const nums = (s: string, what: string) =>
@@ -95,10 +99,17 @@ function accuracyRows(totals: Map<string, { n: number; correct: number }>, descr
 export async function analyzeMain(argv: AnalyzeArgs) {
   const batchSize = argv.batch ?? (argv.analysis === 'feature-variance' ? 64 : 32);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`--batch: expected a positive integer, received ${argv.batch}`);
-  const model = new Model(argv.model, modelOptionsFrom(argv));
+  const protocol = argv.protocol ?? 'paper';
+  const rel = protocol === 'released' ? releasedAnalysis(argv.analysis) : null;
+  if (rel && argv.analysis === 'kernel-distance') {
+    // The released code reads the raw large-branch weight and does not normalise: its settings, whatever was asked.
+    argv = { ...argv, branch: 'large', definition: 'code' };
+  }
+  const model = new Model(argv.model, { ...modelOptionsFrom(argv), ...(rel ? { normalization: rel.normalization } : {}) });
   model.loadWeights(argv.weights, argv.entry ? { entry: argv.entry } : {});
-  const out = argv.out ?? path.join('runs', `${argv.model}-${argv.analysis}`);
-  const base = { model: argv.model, analysis: argv.analysis, weights_sha256: await sha256File(argv.weights) };
+  const pre = rel ? rel.preprocess : model.entry.preprocess;
+  const out = argv.out ?? path.join('runs', `${argv.model}-${argv.analysis}${rel ? '-released' : ''}`);
+  const base = { model: argv.model, analysis: argv.analysis, weights_sha256: await sha256File(argv.weights), protocol, protocol_settings: rel?.settings ?? null };
 
   if (argv.analysis === 'kernel-distance') {
     if (argv.branch === 'applied') model.reparameterize();
@@ -114,9 +125,20 @@ export async function analyzeMain(argv: AnalyzeArgs) {
   let items = argv.limit !== undefined ? limitItems(ds.items, argv.limit) : ds.items;
   if (argv.shard) items = shardItems(items, parseShard(argv.shard));
 
+  if (argv.analysis === 'feature-variance' && rel) {
+    // --limit scales the released 1,280 images down (the sweeps and the kept last batch stay as released).
+    const datasetSize = Math.min(RELEASED_VARIANCE.datasetSize, items.length);
+    const plan = { ...RELEASED_VARIANCE, datasetSize, batch: argv.batch ?? RELEASED_VARIANCE.batch };
+    const pool = ds.items.slice(0, datasetSize);
+    const rows = await releasedFeatureVariance(model, (idx) => loadImages(idx.map((i) => pool[i].path), pre), plan);
+    const results = { ...base, config: { ...plan, images: datasetSize, variance: 'unbiased over H·W, mean over sweeps and channels (as released)' }, rows, summary: { layers: rows.length, plot: { x: 'depth', y: 'variance', xTitle: 'normalised depth', yTitle: 'feature-map variance (released protocol)' } } };
+    await writeOutputs(out, results);
+    return { results, out };
+  }
+
   if (argv.analysis === 'feature-variance') {
     const batch = items.slice(0, batchSize);
-    const x = await loadImages(batch.map((i) => i.path), model.entry.preprocess);
+    const x = await loadImages(batch.map((i) => i.path), pre);
     const rows = await featureVariance(model, x, argv.perImage);
     const results = { ...base, config: { images: batch.length, per_image: argv.perImage, variance: 'unbiased over H·W (torch default, as released)' }, rows, summary: { layers: rows.length, plot: { x: 'depth', y: 'variance', xTitle: 'normalised depth', yTitle: argv.perImage ? 'per-image feature-map variance' : 'feature-map variance (released)' } } };
     await writeOutputs(out, results);
@@ -125,7 +147,7 @@ export async function analyzeMain(argv: AnalyzeArgs) {
 
   if (argv.analysis === 'erf') {
     const xs = (async function* () {
-      for await (const b of batches(items, model.entry.preprocess, { batchSize })) if (b.items.length) yield b.x;
+      for await (const b of batches(items, pre, { batchSize })) if (b.items.length) yield b.x;
     })();
     const erf = await effectiveReceptiveField(model, xs);
     const rows = Object.entries(erf.areaRatios).map(([t, ratio]) => ({ threshold: Number(t), side: erf.sides[t], area_ratio: ratio }));
@@ -162,7 +184,7 @@ export async function analyzeMain(argv: AnalyzeArgs) {
     let saliency: Model | undefined;
     if (modes.some((m) => m !== 'random')) {
       if (!argv.saliencyWeights) throw new RangeError('salient / non-salient modes need --saliency-weights (DINO ViT-S/16, e.g. dino_deitsmall16_pretrain.pth)');
-      saliency = new Model(argv.saliencyModel);
+      saliency = new Model(argv.saliencyModel, rel ? { normalization: rel.normalization } : {});
       saliency.loadWeights(argv.saliencyWeights);
     }
     const ratios = nums(argv.ratios, 'ratios');
@@ -196,7 +218,7 @@ export async function analyzeMain(argv: AnalyzeArgs) {
   const run = new RunDir<{ scores: BatchScores }>(out, runConfig);
   const progress = new Progress(`${argv.model} ${argv.analysis}`, { plain: argv.json });
   const stop = gracefulStop((line) => process.stderr.write(line + '\n'));
-  const r = await runPerBatch(items, model.entry.preprocess, run, score, {
+  const r = await runPerBatch(items, pre, run, score, {
     batchSize,
     shouldStop: stop.requested,
     onProgress: (done, total, rate) => progress.update({ done, total, rate }),
@@ -244,7 +266,10 @@ export const analyzeCommand = {
       .option('bands', { type: 'string', default: '0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9', describe: 'frequency: band lower edges (×π), width 0.1π' })
       .option('eps', { type: 'number', default: 0.1, describe: 'frequency: sign-noise amplitude before band-passing, pixel units' })
       .option('branch', { choices: ['applied', 'large'] as const, default: 'applied' as const, describe: 'kernel-distance: the kernel applied (fused) or the large branch' })
-      .option('definition', { choices: ['paper', 'code'] as const, default: 'paper' as const, describe: "kernel-distance: the paper's or the released code's formula" }),
+      .option('definition', { choices: ['paper', 'code'] as const, default: 'paper' as const, describe: "kernel-distance: the paper's or the released code's formula" })
+      .option('protocol', { choices: PROTOCOLS, default: 'paper' as const, describe: "paper: the paper's definitions and each model's preprocessing; released: the released LKRobust script step for step (ImageNet mean/std for every model, its loader; feature-variance: 10 sweeps of 128 over the first 1,280 images, last batch kept; kernel-distance: --branch large --definition code). docs/ANALYSES.md" })
+      .example('$0 analyze feature-variance --model replknet_31b --weights RepLKNet-31B_ImageNet-1K_224.pth --data ~/imagenet/val --protocol released', 'Fig 9 as the released script computes it')
+      .example('$0 analyze occlusion --model replknet_31b --weights lk.pth --data ~/imagenet/val --modes random,salient --saliency-weights dino_deitsmall16_pretrain.pth --protocol released', 'occlusion with the released loader (bilinear)'),
   handler: async (argv: AnalyzeArgs) => {
     const { results, out } = await analyzeMain(argv);
     if (argv.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

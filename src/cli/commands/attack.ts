@@ -12,6 +12,8 @@ import { toCsv } from '../../report/csv.js';
 import { RunDir } from '../../report/run_dir.js';
 import { ATTACKS, type AttackItem, type AttackName, type AttackPlan, type AttackRecord, defaultSteps, runAttack, type Scorer } from '../../robustness/attacks/run.js';
 import { TAIG_DEFAULTS } from '../../robustness/attacks/taig.js';
+import { PROTOCOLS, type Protocol, releasedAttack } from '../../robustness/released/protocol.js';
+import { readSelectedImagesCsv, releasedScoringInput, releasedUint8 } from '../../robustness/released/taig_io.js';
 import { Progress } from '../progress.js';
 import { modelOptionsFrom } from './model_args.js';
 
@@ -37,6 +39,10 @@ export interface AttackArgs {
   out?: string;
   json: boolean;
   seed: number;
+  /** paper (default) or released: the released LKRobust scripts' loaders, normalisation, TAIG save and scoring. */
+  protocol?: Protocol;
+  /** A released-format image list (class_index,wnid,image_name), e.g. TAIG's selected_images.csv, read from --data. */
+  imagesCsv?: string;
 }
 
 /** "0.002,0.004", "8/255,16/255": a list of finite numbers (fractions allowed). */
@@ -49,6 +55,12 @@ export function parseNumberList(text: string | number, what: string): number[] {
     if (!Number.isFinite(v)) throw new RangeError(`${what}: "${p}" is not a number (e.g. 0.004 or 8/255)`);
     return v;
   });
+}
+
+/** A released-format list as an ImageFolder-like dataset (labels = the listed ImageNet-1k class indices). */
+function listedImages(csv: string, valDir: string) {
+  const items = readSelectedImagesCsv(csv, valDir);
+  return { items, labelSpace: 'imagenet-1k' as const, classes: [...new Set(items.map((i) => i.label))] };
 }
 
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -72,13 +84,15 @@ export async function attackMain(argv: AttackArgs, log: (s: string) => void = (s
   if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new RangeError(`--batch: expected an integer ≥ 1, received ${argv.batch}`);
 
   const shard = argv.shard ? parseShard(argv.shard) : undefined;
-  const ds = imageFolder(argv.data);
-  const limited = argv.limit !== undefined ? limitItems(ds.items, argv.limit) : ds.items;
+  const protocol = argv.protocol ?? 'paper';
+  const rel = protocol === 'released' ? releasedAttack(argv.attack) : null;
+  const ds = argv.imagesCsv ? listedImages(argv.imagesCsv, argv.data) : imageFolder(argv.data);
+  const limited = argv.limit !== undefined ? (argv.imagesCsv ? ds.items.slice(0, argv.limit) : limitItems(ds.items, argv.limit)) : ds.items;
   const indexed: AttackItem[] = limited.map((it, i) => ({ path: it.path, label: it.label, i }));
   const items = shard ? shardItems(indexed, shard) : indexed;
 
   const load = (name: string, file: string, withOptions: boolean) => {
-    const m = new Model(name, withOptions ? modelOptionsFrom(argv) : {});
+    const m = new Model(name, { ...(withOptions ? modelOptionsFrom(argv) : {}), ...(rel ? { normalization: rel.normalization } : {}) });
     m.loadWeights(file, argv.entry ? { entry: argv.entry } : {});
     if (m.entry.numClasses < 1) throw new RangeError(`${name} has no classifier head: attacks need class logits`);
     return m;
@@ -88,7 +102,7 @@ export async function attackMain(argv: AttackArgs, log: (s: string) => void = (s
   const crafter = surrogate ?? targets[0];
   // Budgets in pixel units on the crafting model's input. Normalised units: a step of ε in (x − mean)/std is
   // ε·std_c in pixels, so the budget becomes per channel.
-  const std = crafter.entry.preprocess.std;
+  const std = rel ? rel.normalization.std : crafter.entry.preprocess.std;
   const toPixel = (v: number) => (argv.epsSpace === 'normalized' ? std.map((s) => v * s) : [v, v, v]);
   const plan: AttackPlan = {
     attack: argv.attack,
@@ -128,17 +142,22 @@ export async function attackMain(argv: AttackArgs, log: (s: string) => void = (s
     batch: argv.batch,
     limit: argv.limit ?? null,
     shard: argv.shard ?? null,
+    images_csv: argv.imagesCsv ? path.resolve(argv.imagesCsv) : null,
+    protocol,
+    protocol_settings: rel?.settings ?? null,
   };
   const run = new RunDir<AttackRecord>(out, config);
   const stop = gracefulStop(log);
   const label = `${argv.attack}${surrogate ? ` ${surrogate.name}→${models.join(',')}` : ` ${models[0]}`}`;
   const progress = new Progress(label, { plain: argv.json });
   log(`lkrobust: ${items.length} images, ${eps.length} ε × ${steps.length} step count(s), batch ${argv.batch}, results in ${out}`);
-  const scorer = (m: Model): Scorer => ({ name: m.name, model: m, preprocess: m.entry.preprocess });
+  const scorer = (m: Model): Scorer => ({ name: m.name, model: m, preprocess: rel ? rel.preprocess : m.entry.preprocess });
+  const released = rel?.warpThenCrop ? { crop: rel.warpThenCrop.crop, toUint8: releasedUint8, scoreInput: (u8: Uint8Array, n: number, size: number) => releasedScoringInput(u8, n, size) } : undefined;
   let r;
   try {
     r = await runAttack(scorer(crafter), surrogate ? targets.map(scorer) : null, items, plan, run, {
       batchSize: argv.batch,
+      released,
       shouldStop: stop.requested,
       onProgress: (p) => progress.update({ done: p.done, total: p.total, rate: p.imagesPerSecond, note: `engine busy ${(100 * p.engineBusy).toFixed(0)}%` }),
     });
@@ -209,8 +228,11 @@ export const attackCommand = {
       .option('out', { type: 'string', describe: 'run folder (default runs/<model>-<attack>[-from-<surrogate>]); rerunning resumes it' })
       .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout; plain progress lines' })
       .option('seed', { type: 'number', default: 0, describe: 'seed of the random start / path noise (per image, independent of batching)' })
+      .option('protocol', { choices: PROTOCOLS, default: 'paper' as const, describe: "paper: each model's own preprocessing; released: the released LKRobust scripts step for step (ImageNet mean/std for every model; TAIG: 256×256 warp + crop 224 to craft, uint8 save, torch bicubic re-resize to score). docs/ANALYSES.md" })
+      .option('images-csv', { type: 'string', describe: "an image list in the released format (class_index,wnid,image_name), e.g. TAIG's results/selected_images.csv; --data is then the ImageNet val folder" })
       .example('$0 attack --model resnet50 --weights r50.safetensors --attack pgd --eps 0.002,0.004,0.006,0.008 --steps 5 --data ~/imagenet/val --limit 1000', 'PGD-5 ε sweep (Fig 6b)')
-      .example('$0 attack --model resnet50 --weights r50.safetensors --attack taig-r --eps 8/255,16/255 --surrogate vit_base_patch16_224 --surrogate-weights vitb.safetensors --data sel5000', 'TAIG-R transfer (Table 4)'),
+      .example('$0 attack --model resnet50 --weights r50.safetensors --attack taig-r --eps 8/255,16/255 --surrogate vit_base_patch16_224 --surrogate-weights vitb.safetensors --data sel5000', 'TAIG-R transfer (Table 4)')
+      .example('$0 attack --model replknet_31b --weights lk.pth --attack taig-r --eps 16/255 --surrogate vit_base_patch16_224 --surrogate-weights vitb.bin --data ~/imagenet/val --images-csv selected_images.csv --protocol released', 'TAIG as the released scripts run it'),
   handler: async (argv: AttackArgs) => {
     const { results, out } = await attackMain(argv);
     if (argv.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

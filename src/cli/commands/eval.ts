@@ -137,22 +137,23 @@ export const evalCommand = {
   builder: (y: Argv) =>
     modelArgs(y)
       .option('benchmark', { choices: BENCHMARKS, demandOption: true, describe: 'which benchmark' })
-      .option('data', { type: 'string', demandOption: true, describe: 'the benchmark folder in its released layout' })
+      .option('data', { type: 'string', demandOption: true, describe: 'the benchmark folder in its released layout (imagenet-p: the .mp4 videos, read with ffmpeg, or decoded frame folders)' })
       .option('batch', { type: 'number', default: 32, describe: 'images per engine call' })
       .option('limit', { type: 'number', describe: 'at most N images (per corruption and severity for -C, per variation for -9)' })
       .option('shard', { type: 'string', describe: 'i/n: run the i-th of n interleaved shards (0-based); join them with `lkrobust merge`' })
       .option('out', { type: 'string', describe: 'run folder (default runs/<model>-<benchmark>); rerunning resumes it' })
       .option('json', { type: 'boolean', default: false, describe: 'print results.json to stdout; plain progress lines' })
-      .option('val-dir', { type: 'string', describe: 'imagenet-o: the ImageNet val folder (in-distribution images of the same wnids)' })
+      .option('val-dir', { type: 'string', describe: 'imagenet-o: the ImageNet val folder (in-distribution images of the same wnids); imagenet-r: the val folder, to also score its 200-class subset and report the gap' })
       .option('clean-error', { type: 'number', describe: 'imagenet-c: the model\'s clean top-1 error (fraction) for relative mCE' })
       .option('baseline', { type: 'string', describe: 'imagenet-p: baseline for mFR/mT5D: an AlexNet `eval` results.json, or {perturbation: {fp, t5d}}' })
-      .option('difficulty', { type: 'number', default: 1, describe: 'imagenet-p: frame pairing difficulty 1..3 for temporal perturbations' })
+      .option('difficulty', { type: 'number', default: 1, describe: 'imagenet-p: difficulty 1..3 as test.py: frame stride of the temporal perturbations; the noise ones are read from <noise>_2 / <noise>_3' })
       .option('generate', { type: 'boolean', describe: 'imagenet-c: --data is the ImageNet val folder; corrupt it on the fly (as `lkrobust corrupt` would write it), nothing written' })
       .option('seed', { type: 'number', describe: 'with --generate: seed of the random corruptions (default 0)' })
       .option('frost-dir', { type: 'string', describe: 'with --generate: frost texture images (default: our procedural ones)' })
       .option('corruptions', { type: 'string', describe: "with --generate: comma list of corruptions, or 'all' (default)" })
       .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-c --data ~/data/imagenet-c --clean-error 0.2385', '')
       .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-c --generate --data ~/imagenet/val', 'ImageNet-C made in memory')
+      .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-p --data ~/data/imagenet-p --difficulty 2', 'ImageNet-P from the released .mp4 files, noise from <noise>_2')
       .example('$0 eval ... --shard 0/4 --out runs/c-0 && $0 merge runs/c-0 runs/c-1 runs/c-2 runs/c-3 --out runs/c', 'four shards, then one result'),
   handler: async (argv: EvalArgs) => {
     const { results, out } = await evalMain(argv);

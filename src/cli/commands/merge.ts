@@ -39,7 +39,7 @@ export function mergeRuns(dirs: string[], out: string, opts: { baseline?: string
       failed.push(...line.failed);
     }
   });
-  const s = whole.summarize(records);
+  const s = whole.summarize(records, failed);
   const { shard: _s, ...config } = first;
   const results = {
     model: runs[0].results.model,

@@ -13,6 +13,7 @@ import { loadImageInto, loadImages } from '../../data/preprocess.js';
 import type { Preprocess } from '../../models/registry.js';
 import type { Tensor } from '../../native.js';
 import type { RunDir } from '../../report/run_dir.js';
+import { centerCropTensor } from '../released/interpolate.js';
 import { type AttackModel, argmax, type Checkpoint } from './common.js';
 import { fgsm } from './fgsm.js';
 import { pgdIterates } from './pgd.js';
@@ -98,6 +99,12 @@ export interface AttackProgress {
 
 export interface AttackRunOptions {
   batchSize: number;
+  /**
+   * `--protocol released` for TAIG: batches are decoded at the crafting loader's warp size and centre-cropped to
+   * `crop`; every scorer reads the clean and the adversarial inputs as the released test does (`scoreInput`:
+   * uint8 → its own resize and crop), instead of its own preprocessing.
+   */
+  released?: { crop: number; toUint8: (x: Float32Array) => Uint8Array; scoreInput: (u8: Uint8Array, n: number, size: number) => Tensor };
   onProgress?: (p: AttackProgress) => void;
   shouldStop?: () => boolean;
 }
@@ -189,9 +196,11 @@ export async function runAttack(
       engine += (performance.now() - e0) / 1000;
     }
   };
-  const size = crafter.preprocess.inputSize;
+  const rel = o.released;
+  const size = rel ? rel.crop : crafter.preprocess.inputSize;
   const per = size * size * 3;
-  for await (const batch of batches(items, crafter.preprocess, { batchSize: o.batchSize, skip: new Set(journal.keys()) })) {
+  for await (const loaded of batches(items, crafter.preprocess, { batchSize: o.batchSize, skip: new Set(journal.keys()) })) {
+    const batch = rel && loaded.items.length ? { ...loaded, x: centerCropTensor(loaded.x, rel.crop) } : loaded;
     const n = batch.items.length;
     const recs: AttackRecord[] = batch.items.map((it) => ({ u: it.i, y: it.label, c: [], a: [] }));
     if (n) {
@@ -199,6 +208,11 @@ export async function runAttack(
       const ids = batch.items.map((it) => it.i);
       // Clean predictions of every scorer (a target reads the original files through its own preprocessing).
       for (const s of scorers) {
+        if (rel) {
+          const pred = argmax((await timed(() => s.model.forward(rel.scoreInput(rel.toUint8(batch.x.data), n, size)))).logits);
+          pred.forEach((p, b) => recs[b].c.push(p));
+          continue;
+        }
         const xs = s === crafter || samePreprocess(s.preprocess, crafter.preprocess) ? batch.x : await loadImages(batch.items.map((it) => it.path), s.preprocess);
         const pred = argmax((await timed(() => s.model.forward(xs))).logits);
         pred.forEach((p, b) => recs[b].c.push(p));
@@ -213,6 +227,10 @@ export async function runAttack(
           const cp = next.value;
           const preds: number[][] = []; // per scorer
           for (const s of scorers) {
+            if (rel) {
+              preds.push(argmax((await timed(() => s.model.forward(rel.scoreInput(rel.toUint8(cp.x.data), n, size)))).logits));
+              continue;
+            }
             if (!targets) {
               preds.push(argmax(cp.logits ?? (await timed(() => s.model.forward(cp.x))).logits));
               continue;
