@@ -1,6 +1,6 @@
 // PNG in the modes Pillow's PngImagePlugin opens it in: gray 1/2/4-bit scaled to L (x255, x85, x17), 8-bit L,
 // 16-bit gray as I;16 (the full value kept), palette images as P with their palette, 8-bit LA/RGB/RGBA, and
-// 16-bit LA/RGB/RGBA reduced to their high byte (rawmodes "LA;16B", "RGB;16B", "RGBA;16B"). tRNS, gAMA, sRGB
+// 16-bit LA/RGB/RGBA reduced to their high byte (rawmodes "LA;16B" (into RGBA), "RGB;16B", "RGBA;16B"). tRNS, gAMA, sRGB
 // and iCCP chunks change nothing (Pillow keeps them as info, convert('RGB') ignores them).
 #include <csetjmp>
 #include <cstring>
@@ -74,7 +74,11 @@ Decoded decode_png(const uint8_t* bytes, size_t n) {
         for (int i = 0; i < count; i++) d.palette.push_back({pal[i].red, pal[i].green, pal[i].blue});
       break;
     }
-    case PNG_COLOR_TYPE_GRAY_ALPHA: d.mode = Mode::LA; break;
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+      // 16-bit grey + alpha opens as RGBA in Pillow (rawmode "LA;16B" into an RGBA image)
+      d.mode = depth == 16 ? Mode::RGBA : Mode::LA;
+      if (depth == 16) png_set_gray_to_rgb(png);
+      break;
     case PNG_COLOR_TYPE_RGB: d.mode = Mode::RGB; break;
     case PNG_COLOR_TYPE_RGB_ALPHA: d.mode = Mode::RGBA; break;
     default: png_error(png, "unknown colour type");

@@ -1,6 +1,6 @@
 // `lkrobust preprocess`: the exact model input a model's preprocessing builds from image files, as a float32
 // (N, H, W, 3) .npy in [0, 1], rows in the order given, so users can diff it against their own pipeline.
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 
 import type { Argv } from 'yargs';
 
@@ -41,7 +41,7 @@ export function preprocessFiles(args: Pick<PreprocessArgs, 'images' | 'data' | '
   return files;
 }
 
-/** Writes the .npy batch by batch (header first), then renames it into place: a kill leaves no half file. */
+/** Writes the .npy batch by batch (header first) to <out>.partial, renamed into place when complete. */
 export async function runPreprocess(args: PreprocessArgs): Promise<{ out: string; images: number; shape: number[]; settings: object }> {
   const entry = findModel(args.model);
   const pre = entry.preprocess;
@@ -66,9 +66,12 @@ export async function runPreprocess(args: PreprocessArgs): Promise<{ out: string
       const done = i + chunk.length;
       progress.update({ done, total: files.length, rate: done / ((performance.now() - t0) / 1000) });
     }
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, args.out);
   return { out: args.out, images: files.length, shape, settings: { model: entry.name, ...pre, ...pixelSettings(pre, opts) } };
 }
