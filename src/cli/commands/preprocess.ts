@@ -46,6 +46,7 @@ export async function runPreprocess(args: PreprocessArgs): Promise<{ out: string
   const entry = findModel(args.model);
   const pre = entry.preprocess;
   const files = preprocessFiles(args);
+  if (!Number.isInteger(args.batch) || args.batch < 1) throw new PreprocessArgsError(`--batch: expected a positive integer, received ${args.batch}`);
   const opts: LoadOptions = { exifRotate: args.exifRotate, colorManage: args.colorManage };
   const s = pre.inputSize;
   const per = s * s * 3;
