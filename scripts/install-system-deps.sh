@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages lkrobust builds against, only those missing: a C++ compiler, CMake, oneDNN
-# (with the OpenCL loader its Debian CMake config asks for; CMakeLists.txt also builds without it), libjpeg, and
-# ffmpeg (used at run time to read the ImageNet-P videos). As root it uses apt-get (Debian/Ubuntu); otherwise it prints the exact command to run.
-# Other systems: install the equivalents (g++ >= 10, cmake >= 3.18, oneDNN 2.x or 3.x, libjpeg, ffmpeg) yourself.
+# (with the OpenCL loader its Debian CMake config asks for; CMakeLists.txt also builds without it), libjpeg,
+# libpng, and ffmpeg (used at run time to read the ImageNet-P videos). As root it uses apt-get (Debian/Ubuntu);
+# otherwise it prints the exact command to run.
+# Other systems: install the equivalents (g++ >= 10, cmake >= 3.18, oneDNN 2.x or 3.x, libjpeg(-turbo), libpng,
+# ffmpeg) yourself.
 set -euo pipefail
 
 missing=()
@@ -18,6 +20,8 @@ need libdnnl-dev test -f /usr/include/oneapi/dnnl/dnnl.hpp
 # dnnl-config.cmake calls find_package(OpenCL REQUIRED); --no-install-recommends would leave this out.
 if command -v dpkg-query >/dev/null 2>&1; then need ocl-icd-opencl-dev have_pkg ocl-icd-opencl-dev; fi
 need libjpeg-dev test -f /usr/include/jpeglib.h
+# PNG decoded natively in Pillow's modes (native/image/decode_png.cpp), for inputs exact to torchvision's.
+need libpng-dev test -f /usr/include/png.h
 need pkg-config command -v pkg-config
 # Run time, not build: ffmpeg + ffprobe decode the released ImageNet-P .mp4 videos (src/data/video.ts).
 need ffmpeg command -v ffprobe

@@ -13,7 +13,7 @@ export * from './models/checkpoint/index.js';
 // Data
 export * from './data/layouts.js';
 export { batches, type Batch, type LoaderOptions } from './data/loader.js';
-export { loadImages, loadImageInto, ImageDecodeError } from './data/preprocess.js';
+export { loadImages, loadImageInto, preprocessInto, pixelSettings, ImageDecodeError } from './data/preprocess.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy } from './data/npy.js';
 export { parseShard, shardItems, limitItems, selectItems } from './data/select.js';
 

@@ -182,6 +182,42 @@ export function frostTextures(seed: number, count: number, height: number, width
   }
 }
 
+export interface PreprocessImagesOptions {
+  /** Encoded files (JPEG and PNG are decoded natively) or raw 8-bit pixels (1 = L, 2 = LA, 3 = RGB, 4 = RGBA). */
+  items: (Uint8Array | { data: Uint8Array; width: number; height: number; channels: number })[];
+  size: number;
+  cropPct: number;
+  interpolation: string;
+  cropMode?: 'center' | 'squash' | 'border';
+  /** Padding colour of the border crop mode. */
+  fill?: [number, number, number];
+  keepIfInputSize?: boolean;
+  /** Image i is written at outOffset + i * size * size * 3: uint8, or float32 x / 255. */
+  out: Uint8Array | Float32Array;
+  outOffset?: number;
+  threads?: number;
+}
+
+export interface PreprocessedItem {
+  /** The mode Pillow would open the file in (L, LA, P, RGB, RGBA, CMYK, I;16). */
+  mode: string;
+  width: number;
+  height: number;
+  /** Not JPEG or PNG: decode it with another decoder and pass its raw pixels. */
+  unsupported: boolean;
+  error?: string;
+}
+
+/** Files or raw pixels -> the exact model input (Pillow + torchvision/timm), off the main thread. */
+export async function preprocessImages(opts: PreprocessImagesOptions): Promise<PreprocessedItem[]> {
+  const site = new Error();
+  try {
+    return await (addon().preprocessImages as (o: PreprocessImagesOptions) => Promise<PreprocessedItem[]>)(opts);
+  } catch (e) {
+    rethrow(e, site);
+  }
+}
+
 export interface PerturbSequenceOptions {
   perturbation: string;
   /** 1, or 2..3 for the noises' harder variants (<name>_2, _3). */

@@ -1,11 +1,18 @@
-// Decode rate vs engine rate: is the engine ever waiting for JPEGs? Measures (1) decode+preprocess alone,
-// (2) the engine alone on decoded batches, (3) the real eval pipeline (prefetching loader + engine) and the
-// fraction of its wall time the engine was computing.
+// Decode rate vs engine rate: is the engine ever waiting for JPEGs? Measures (0) the exact pixel pipeline's
+// decode+preprocess rate beside Pillow + torchvision's (oracle venv, same files, same thread count, requests
+// alternated so both see the same load), (1) the loader's decode alone, (2) the engine alone on decoded batches,
+// (3) the real eval pipeline (prefetching loader + engine) and the fraction of its wall time the engine computed.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 
 import sharp from 'sharp';
+
+import { preprocessInto } from '../data/preprocess.js';
+import type { Preprocess } from '../models/registry.js';
+import { oraclePythonPath } from './oracle.js';
 
 import { batches } from '../data/loader.js';
 import { syntheticImage } from '../data/synthetic.js';
@@ -18,6 +25,10 @@ export interface LoaderBenchOptions {
   images: number;
   width?: number; // JPEG size, ImageNet-like by default
   height?: number;
+  /** Decode threads for the exact pipeline and for Pillow's thread pool (default: every core). */
+  threads?: number;
+  /** Timed repetitions of the decode comparison (best taken). */
+  reps?: number;
 }
 
 export interface LoaderBenchResult {
@@ -25,6 +36,13 @@ export interface LoaderBenchResult {
   batch: number;
   images: number;
   jpeg: string;
+  threads: number;
+  /** The exact pipeline alone (native decode + Pillow-exact resampling), uint8 output. */
+  exact_decode_images_per_second: number;
+  /** Pillow + torchvision/timm on the same files and threads (null without the oracle venv). */
+  pillow_decode_images_per_second: number | null;
+  pillow: string | null;
+  /** The loader (float output, batches) alone. */
   decode_images_per_second: number;
   engine_images_per_second: number;
   pipeline_images_per_second: number;
@@ -47,6 +65,8 @@ export async function benchLoader(o: LoaderBenchOptions): Promise<LoaderBenchRes
     const model = new Model(o.model);
     model.setParams(randomParams(model));
     const pre = model.entry.preprocess;
+    const threads = o.threads ?? os.availableParallelism();
+    const versus = await compareWithPillow(files.map((f) => f.path), pre, threads, o.reps ?? 3);
     // (1) decode only
     let t0 = performance.now();
     const decoded = [];
@@ -71,6 +91,10 @@ export async function benchLoader(o: LoaderBenchOptions): Promise<LoaderBenchRes
       batch: o.batch,
       images: o.images,
       jpeg: `${w}x${h} q90`,
+      threads,
+      exact_decode_images_per_second: o.images / versus.ours,
+      pillow_decode_images_per_second: versus.pillow === null ? null : o.images / versus.pillow,
+      pillow: versus.version,
       decode_images_per_second: o.images / decodeS,
       engine_images_per_second: o.images / engineS,
       pipeline_images_per_second: o.images / pipeS,
@@ -78,5 +102,51 @@ export async function benchLoader(o: LoaderBenchOptions): Promise<LoaderBenchRes
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Best seconds for all files, ours and Pillow's, timed alternately (ours, Pillow, ours, ...).
+async function compareWithPillow(
+  files: string[],
+  pre: Preprocess,
+  threads: number,
+  reps: number,
+): Promise<{ ours: number; pillow: number | null; version: string | null }> {
+  const out = new Uint8Array(files.length * pre.inputSize * pre.inputSize * 3);
+  const oursOnce = async () => {
+    const t0 = performance.now();
+    const res = await preprocessInto(files, pre, out, 0, { threads });
+    if (res.some((r) => !r.ok)) throw new Error(`bench loader: ${res.find((r) => !r.ok)!.error}`);
+    return (performance.now() - t0) / 1000;
+  };
+  await oursOnce(); // warm-up
+  const py = oraclePythonPath();
+  const script = new URL('../../scripts/bench/pillow_loader.py', import.meta.url).pathname;
+  if (!py) {
+    let ours = Infinity;
+    for (let r = 0; r < reps; r++) ours = Math.min(ours, await oursOnce());
+    return { ours, pillow: null, version: null };
+  }
+  const args = { files, threads, size: pre.inputSize, crop_pct: pre.cropPct, interpolation: pre.interpolation };
+  const child = spawn(py, [script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const l = await lines.next();
+    if (l.done) throw new Error('bench loader: the Pillow reference exited early');
+    return JSON.parse(l.value) as Record<string, unknown>;
+  };
+  try {
+    const ready = await next();
+    let ours = Infinity;
+    let pillow = Infinity;
+    for (let r = 0; r < reps; r++) {
+      ours = Math.min(ours, await oursOnce());
+      child.stdin.write('1\n');
+      pillow = Math.min(pillow, (await next()).seconds as number);
+    }
+    return { ours, pillow, version: `Pillow ${ready.pillow} (libjpeg-turbo ${ready.libjpeg_turbo})` };
+  } finally {
+    child.stdin.end();
+    child.kill();
   }
 }

@@ -1,9 +1,9 @@
-// A prefetching batch loader: decodes the next batches in parallel (sharp's own threads) while the engine
+// A prefetching batch loader: decodes the next batches (native threads, one call per batch) while the engine
 // works on the current one, so the engine does not wait for data. Unreadable images are skipped and
 // reported with the batch, never fatal.
 import type { Tensor } from '../native.js';
 import type { Preprocess } from '../models/registry.js';
-import { ImageDecodeError, loadImageInto, type LoadOptions } from './preprocess.js';
+import { ImageDecodeError, preprocessInto, type LoadOptions } from './preprocess.js';
 
 export interface Batch<T> {
   index: number;
@@ -19,8 +19,6 @@ export interface LoaderOptions extends LoadOptions {
   batchSize: number;
   /** Batches decoded ahead of the consumer (default 2). */
   prefetch?: number;
-  /** Images decoded at once (default 8). */
-  concurrency?: number;
   /** Batch indices to skip (already done in an earlier run). */
   skip?: ReadonlySet<number>;
 }
@@ -35,21 +33,25 @@ async function decodeBatch<T extends Loadable>(index: number, items: T[], pre: P
   const data = new Float32Array(items.length * per);
   const ok: boolean[] = new Array(items.length).fill(false);
   const errors: (string | null)[] = new Array(items.length).fill(null);
-  const limit = opts.concurrency ?? 8;
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
+  // One native call decodes the whole batch (OpenMP over its images); generated items are made first.
+  const sources = await Promise.all(
+    items.map(async (it, i) => {
+      if (!it.load) return it.path;
       try {
-        const it = items[i];
-        await loadImageInto(it.load ? await it.load() : it.path, pre, data, i * per, opts);
-        ok[i] = true;
+        return await it.load();
       } catch (e) {
-        errors[i] = e instanceof ImageDecodeError ? e.message : `${items[i].path}: ${(e as Error).message}`;
+        errors[i] = `${it.path}: ${(e as Error).message}`;
+        return null;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    }),
+  );
+  const todo = sources.flatMap((src, i) => (src === null ? [] : [i]));
+  const res = await preprocessInto(todo.map((i) => sources[i]!), pre, data, 0, opts, todo);
+  res.forEach((r, k) => {
+    const i = todo[k];
+    if (r.ok) ok[i] = true;
+    else errors[i] = new ImageDecodeError(items[i].path, r.error ?? 'unknown error').message;
+  });
   const kept = items.filter((_, i) => ok[i]);
   let x: Tensor = { shape: [items.length, s, s, 3], data };
   if (kept.length !== items.length) {

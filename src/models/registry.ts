@@ -14,7 +14,13 @@ export interface Preprocess {
   std: [number, number, number];
   /** Resize straight to inputSize x inputSize (no aspect kept, no crop), as the official evals do at 384+. */
   warp?: boolean;
+  /** timm's eval crop_mode (default `center`; `warp` is `squash` at cropPct 1.0). */
+  cropMode?: CropMode;
 }
+
+/** timm's eval crop modes: `center` (shorter side to inputSize / cropPct, centre crop), `squash` (both sides
+ *  to inputSize / cropPct, centre crop), `border` (longer side to inputSize / cropPct, pad with the mean). */
+export type CropMode = 'center' | 'squash' | 'border';
 
 export interface ModelEntry {
   name: string;

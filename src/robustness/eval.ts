@@ -1,6 +1,7 @@
 // Runs a benchmark: batches of images through the model, a compact record per image appended to the run
 // folder's journal as each batch finishes (so a killed run resumes without redoing work), then the summary.
 import { batches } from '../data/loader.js';
+import type { LoadOptions } from '../data/preprocess.js';
 import { in9Map } from '../data/reference_data.js';
 import { in9Predictions, restrictedArgmax, topk } from '../metrics/classification.js';
 import { mspSubset } from '../metrics/ood.js';
@@ -20,6 +21,8 @@ export interface EvalOptions {
   onProgress?: (p: EvalProgress) => void;
   /** Polled between batches: true stops after the current batch (Ctrl-C). */
   shouldStop?: () => boolean;
+  /** Decoding opt-ins (EXIF rotation, ICC conversion) for the loader. */
+  load?: Pick<LoadOptions, 'exifRotate' | 'colorManage'>;
 }
 
 export interface EvalOutcome extends Summary {
@@ -60,7 +63,7 @@ export async function runEval(model: Model, bench: PreparedBenchmark, run: RunDi
   let decode = 0;
   let fresh = 0;
   let stopped = false;
-  for await (const batch of batches(indexed, model.entry.preprocess, { batchSize: b, skip: new Set(journal.keys()), keepIfInputSize: bench.keepIfInputSize })) {
+  for await (const batch of batches(indexed, model.entry.preprocess, { ...o.load, batchSize: b, skip: new Set(journal.keys()), keepIfInputSize: bench.keepIfInputSize })) {
     let recs: UnitRecord[] = [];
     if (batch.items.length) {
       const e0 = performance.now();

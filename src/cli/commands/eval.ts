@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 
 import { gracefulStop } from '../graceful_stop.js';
 import { parseShard } from '../../data/select.js';
+import { pixelSettings } from '../../data/preprocess.js';
 import { readFileSync } from 'node:fs';
 import { Model, sha256File } from '../../models/model.js';
 import { BENCHMARKS, type BenchmarkName, prepareBenchmark } from '../../robustness/benchmarks.js';
@@ -39,6 +40,8 @@ export interface EvalArgs {
   seed?: number;
   frostDir?: string;
   corruptions?: string;
+  exifRotate?: boolean;
+  colorManage?: boolean;
 }
 
 /** Reads an ImageNet-P baseline: an `eval` results.json of the baseline model, or {perturbation: {fp, t5d}}. */
@@ -97,6 +100,7 @@ export async function evalMain(argv: EvalArgs, log: (s: string) => void = (s) =>
     shard: argv.shard ?? null,
     val_dir: argv.valDir ? path.resolve(argv.valDir) : null,
     difficulty: argv.difficulty,
+    pixels: pixelSettings(model.entry.preprocess, { exifRotate: argv.exifRotate, colorManage: argv.colorManage }),
     ...(generate
       ? { generate: { seed: generate.seed, frost: generate.frost.describe, corruptions: generate.corruptions, params_source: paramsSource() } }
       : {}),
@@ -107,6 +111,7 @@ export async function evalMain(argv: EvalArgs, log: (s: string) => void = (s) =>
   log(`lkrobust: ${bench.units.length} images, batch ${argv.batch}, results in ${out}`);
   const r = await runEval(model, bench, run, {
     batchSize: argv.batch,
+    load: { exifRotate: argv.exifRotate, colorManage: argv.colorManage },
     shouldStop: stop.requested,
     onProgress: (p) => progress.update({ done: p.done, total: p.total, rate: p.imagesPerSecond, note: `engine busy ${(100 * p.engineBusy).toFixed(0)}%` }),
   });
@@ -146,6 +151,8 @@ export const evalCommand = {
       .option('val-dir', { type: 'string', describe: 'imagenet-o: the ImageNet val folder (in-distribution images of the same wnids); imagenet-r: the val folder, to also score its 200-class subset and report the gap' })
       .option('clean-error', { type: 'number', describe: 'imagenet-c: the model\'s clean top-1 error (fraction) for relative mCE' })
       .option('baseline', { type: 'string', describe: 'imagenet-p: baseline for mFR/mT5D: an AlexNet `eval` results.json, or {perturbation: {fp, t5d}}' })
+      .option('exif-rotate', { type: 'boolean', default: false, describe: 'turn images as their EXIF orientation says (Pillow and torchvision do not; recorded in results.json)' })
+      .option('color-manage', { type: 'boolean', default: false, describe: 'convert embedded ICC profiles to sRGB (Pillow and torchvision do not; recorded in results.json)' })
       .option('difficulty', { type: 'number', default: 1, describe: 'imagenet-p: difficulty 1..3 as test.py: frame stride of the temporal perturbations; the noise ones are read from <noise>_2 / <noise>_3' })
       .option('generate', { type: 'boolean', describe: 'imagenet-c: --data is the ImageNet val folder; corrupt it on the fly (as `lkrobust corrupt` would write it), nothing written' })
       .option('seed', { type: 'number', describe: 'with --generate: seed of the random corruptions (default 0)' })

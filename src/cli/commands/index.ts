@@ -10,6 +10,7 @@ import { infoCommand } from './info.js';
 import { mergeCommand } from './merge.js';
 import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
+import { preprocessCommand } from './preprocess.js';
 import { plotCommand, reportCommand } from './report.js';
 
-export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, preprocessCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
