@@ -11,5 +11,7 @@ import { mergeCommand } from './merge.js';
 import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { plotCommand, reportCommand } from './report.js';
+import { suiteCommand } from './suite.js';
+import { weightsCommand } from './weights.js';
 
-export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, suiteCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, weightsCommand, benchCommand, infoCommand];
