@@ -8,7 +8,7 @@ import { WeightsError } from './errors.js';
 
 const REQUIRED = ['model', 'tag', 'url', 'file'] as const;
 
-function readIndex(file: string): OfficialWeights[] {
+function readIndex(file: string): (Partial<OfficialWeights> & { model: string; tag: string })[] {
   let j: unknown;
   try {
     j = JSON.parse(readFileSync(file, 'utf8'));
@@ -21,25 +21,40 @@ function readIndex(file: string): OfficialWeights[] {
     for (const k of REQUIRED) {
       if (typeof e?.[k] !== 'string' || !e[k]) throw new WeightsError('LKR_WEIGHTS_INDEX', `LKR_WEIGHTS_INDEX=${file}: entry ${i} lacks "${k}" (needs ${REQUIRED.join(', ')})`);
     }
-    const file_ = String(e.file);
-    return {
-      publisher: 'LKR_WEIGHTS_INDEX',
-      licence: 'unknown',
-      format: file_.endsWith('.safetensors') ? 'safetensors' : 'pth',
-      hash: 'recorded',
-      top1: null,
-      top1Source: 'none',
-      default: false,
-      ...e,
-    } as OfficialWeights;
+    return e as Partial<OfficialWeights> & { model: string; tag: string };
   });
+}
+
+/** A new entry of the index: what it does not say is unknown (and its hash is recorded at first download). */
+function fillEntry(e: Partial<OfficialWeights> & { model: string; tag: string }): OfficialWeights {
+  return {
+    publisher: 'LKR_WEIGHTS_INDEX',
+    licence: 'unknown',
+    format: String(e.file).endsWith('.safetensors') ? 'safetensors' : 'pth',
+    hash: 'recorded',
+    top1: null,
+    top1Source: 'none',
+    default: false,
+    url: '',
+    file: '',
+    ...e,
+  };
 }
 
 export function weightsCatalog(env: NodeJS.ProcessEnv = process.env): OfficialWeights[] {
   const extra = env.LKR_WEIGHTS_INDEX ? readIndex(env.LKR_WEIGHTS_INDEX) : [];
-  const key = (w: OfficialWeights) => `${w.model}:${w.tag}`;
-  const replaced = new Set(extra.map(key));
-  return [...OFFICIAL_WEIGHTS.filter((w) => !replaced.has(key(w))), ...extra];
+  const key = (w: { model: string; tag: string }) => `${w.model}:${w.tag}`;
+  const byKey = new Map(extra.map((w) => [key(w), w]));
+  const official = new Set(OFFICIAL_WEIGHTS.map(key));
+  // Replacements keep the official entry's place (and its default flag unless they say otherwise).
+  const replace = (w: OfficialWeights): OfficialWeights => {
+    const r = byKey.get(key(w));
+    if (!r) return w;
+    const merged = { ...w, ...r } as OfficialWeights;
+    if (r.url && !('hf' in r)) delete merged.hf; // a mirror URL: the official HF repo no longer describes the file
+    return merged;
+  };
+  return [...OFFICIAL_WEIGHTS.map(replace), ...extra.filter((w) => !official.has(key(w))).map(fillEntry)];
 }
 
 /** `NAME`, `NAME:TAG`, or `NAME:official` (the default tag). */

@@ -16,10 +16,10 @@ export function sha256OfFile(file: string): Promise<string> {
   });
 }
 
-const recordFile = () => path.join(ownWeightsDir(), 'recorded_sha256.json');
+const recordFile = (env: NodeJS.ProcessEnv = process.env) => path.join(ownWeightsDir(env), 'recorded_sha256.json');
 
-export function recordedHashes(): Record<string, { sha256: string; url: string; recorded: string }> {
-  const f = recordFile();
+export function recordedHashes(env: NodeJS.ProcessEnv = process.env): Record<string, { sha256: string; url: string; recorded: string }> {
+  const f = recordFile(env);
   if (!existsSync(f)) return {};
   try {
     return JSON.parse(readFileSync(f, 'utf8'));
@@ -28,11 +28,12 @@ export function recordedHashes(): Record<string, { sha256: string; url: string; 
   }
 }
 
-export function recordHash(key: string, sha256: string, url: string): void {
-  const all = recordedHashes();
+export function recordHash(key: string, sha256: string, url: string, env: NodeJS.ProcessEnv = process.env): void {
+  const file = recordFile(env);
+  const all = recordedHashes(env);
   all[key] = { sha256, url, recorded: new Date().toISOString() };
-  mkdirSync(path.dirname(recordFile()), { recursive: true });
-  const tmp = `${recordFile()}.tmp-${process.pid}`;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n');
-  renameSync(tmp, recordFile());
+  renameSync(tmp, file);
 }

@@ -25,7 +25,7 @@ export function namePrefix(file: string): string | null {
 }
 
 /** Checks a file's sha256 against what is known of `w`; returns how, or throws LKR_WEIGHTS_HASH. */
-function verify(w: OfficialWeights, file: string, sha: string, stated?: string): Verification {
+function verify(w: OfficialWeights, file: string, sha: string, stated: string | undefined, env: NodeJS.ProcessEnv): Verification {
   const fail = (want: string, how: string) => {
     throw new WeightsError('LKR_WEIGHTS_HASH', `${file}: sha256 ${sha} differs from ${how} ${want} for ${weightsKey(w)}; delete the file to download it again`);
   };
@@ -44,12 +44,12 @@ function verify(w: OfficialWeights, file: string, sha: string, stated?: string):
     if (sha !== stated) fail(stated, 'the Hugging Face LFS hash');
     return 'hf-lfs';
   }
-  const rec = recordedHashes()[weightsKey(w)];
+  const rec = recordedHashes(env)[weightsKey(w)];
   if (rec) {
     if (sha !== rec.sha256) fail(rec.sha256, `the sha256 recorded at its first download (${rec.recorded})`);
     return w.hash === 'hf-lfs' ? 'hf-lfs' : 'recorded';
   }
-  recordHash(weightsKey(w), sha, w.url);
+  recordHash(weightsKey(w), sha, w.url, env);
   return 'recorded-now';
 }
 
@@ -63,13 +63,13 @@ export async function ensureWeights(w: OfficialWeights, o: EnsureOptions = {}): 
   const local = findLocal(w, env);
   if (local) {
     const sha = await sha256OfFile(local.path);
-    return { path: local.path, sha256: sha, entry: w, where: local.where, verification: verify(w, local.path, sha, local.statedSha256) };
+    return { path: local.path, sha256: sha, entry: w, where: local.where, verification: verify(w, local.path, sha, local.statedSha256, env) };
   }
   const dest = ownPath(w, env);
   if (o.download === false) {
     throw new WeightsError('LKR_WEIGHTS_OFFLINE', `${weightsKey(w)} is not on this machine: \`lkrobust weights download ${weightsKey(w)}\` fetches ${w.url}, or put ${w.file} at ${dest}`);
   }
-  const recorded = recordedHashes()[weightsKey(w)]?.sha256;
+  const recorded = recordedHashes(env)[weightsKey(w)]?.sha256;
   const r = await downloadFile(w.url, dest, {
     ...o,
     env,
@@ -81,6 +81,6 @@ export async function ensureWeights(w: OfficialWeights, o: EnsureOptions = {}): 
   else if (w.hash === 'name-prefix' && namePrefix(w.file)) verification = 'name-prefix';
   else if (r.statedSha256) verification = 'hf-lfs';
   else verification = recorded ? 'recorded' : 'recorded-now';
-  if (!recorded) recordHash(weightsKey(w), r.sha256, w.url);
+  if (!recorded) recordHash(weightsKey(w), r.sha256, w.url, env);
   return { path: r.path, sha256: r.sha256, entry: w, where: 'downloaded', verification };
 }
