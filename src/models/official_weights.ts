@@ -135,7 +135,7 @@ export const OFFICIAL_WEIGHTS: readonly OfficialWeights[] = [
   timmHub('vit_large_patch16_224', 'augreg_in21k_ft_in1k', { top1: 85.856, isDefault: true, paper: 'ViT-L/16 (Tables 1-4, 6)' }),
   timmHub('vit_small_patch16_224.dino', 'dino', {
     top1: null, isDefault: true, publisher: 'facebookresearch/dino via timm (Hugging Face hub)', paper: 'saliency model of the occlusion study (Fig. 4, Table 5)',
-    notes: 'the same weights as https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/dino_deitsmall16_pretrain.pth (DINO README: k-NN 74.5, linear 77.0)',
+    notes: 'the same weights as https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/dino_deitsmall16_pretrain.pth (DINO README: k-NN 74.5, linear 77.0); timm evaluates at crop 0.9, the registry at 0.875 as DINO\'s own eval',
   }),
   ...([[50, 1, 80.386], [50, 3, 83.982], [101, 1, 82.332], [101, 3, 84.43], [152, 2, 84.468], [152, 4, 84.936]] as const).map(([d, w, top1]) =>
     timmHub(`resnetv2_${d}x${w}_bit`, 'goog_in21k_ft_in1k', {

@@ -60,7 +60,8 @@ export function buildSuiteJson(inp: LeaderboardInput) {
         ? { given: f.weightsGiven, tag: w.tag, publisher: w.publisher, licence: w.licence, url: w.url, file: w.file, format: w.format, published_top1: w.top1, published_top1_source: w.top1Source, sha256: sha.get(spec) ?? null }
         : { given: f.weightsGiven, sha256: sha.get(spec) ?? null },
       preprocessing: f.preprocess,
-      cells: cellsOf.get(spec),
+      /** How each number was made: the cell and its exact command (paths as placeholders). */
+      protocol: Object.fromEntries(cellsOf.get(spec)!.map((id) => [id, inp.command(inp.cells.find((c) => c.id === id)!)])),
       metrics: sorted,
     };
   }

@@ -1,7 +1,7 @@
 // `lkrobust suite`: a whole study in one command — models × benchmarks / analyses / attacks, or the paper's
 // preset — each cell run by the same code as `eval` / `analyze` / `attack` (parsed by that command's own
 // options), resumable and shardable as one unit, ending in one leaderboard (suite.json, suite.csv, report.html).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import yargs, { type Argv } from 'yargs';
@@ -203,7 +203,9 @@ export async function suiteMain(argv: SuiteArgs) {
   const cells = plan(argv);
   openSuiteDir(argv.out, { preset: argv.preset ?? null, cells }, shard);
   const outcomes = await runCells(cells, argv.out, { precheck: setup.precheck, run: setup.run, shard, log });
-  writeFileSync(path.join(argv.out, 'suite-status.json'), JSON.stringify({ shard: shard ?? null, outcomes }, null, 2) + '\n');
+  // What `suite merge` needs to describe the models as this run did (the weights given, the device).
+  const invocation = { weights: argv.weights ?? [], device: argv.device };
+  writeFileSync(path.join(argv.out, 'suite-status.json'), JSON.stringify({ shard: shard ?? null, invocation, outcomes }, null, 2) + '\n');
   const mine = outcomes.filter((o) => o.status !== 'other-shard');
   const s = await writeLeaderboard(argv.out, argv.preset ?? null, cells, new Map(mine.map((o) => [o.id, o])), (id) => cellDir(argv.out, id), setup);
   const count = (st: string) => mine.filter((o) => o.status === st).length;
@@ -221,7 +223,7 @@ export async function suiteMergeMain(argv: { dirs: string[]; out: string } & Sui
   };
   const plans = argv.dirs.map((d) => read(d, 'suite-plan.json'));
   if (plans.some((p) => p !== plans[0])) throw new SuiteError('LKR_SUITE_MERGE', 'these folders hold different suite plans; merge the shards of one suite');
-  const statuses = argv.dirs.map((d) => JSON.parse(read(d, 'suite-status.json')) as { shard: { index: number; count: number } | null; outcomes: CellOutcome[] });
+  const statuses = argv.dirs.map((d) => JSON.parse(read(d, 'suite-status.json')) as { shard: { index: number; count: number } | null; invocation: { weights: string[]; device: string }; outcomes: CellOutcome[] });
   const n = statuses[0].shard?.count;
   const seen = statuses.map((s) => s.shard?.index);
   if (!n || statuses.some((s) => s.shard?.count !== n) || new Set(seen).size !== n || seen.length !== n) {
@@ -237,9 +239,9 @@ export async function suiteMergeMain(argv: { dirs: string[]; out: string } & Sui
       owner.set(o.id, argv.dirs[k]);
     }
   });
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(argv.out, { recursive: true });
-  const setup = new SuiteSetup(argv);
+  const first = statuses.find((s) => s.shard?.index === 0)!;
+  const setup = new SuiteSetup({ ...argv, weights: first.invocation.weights, device: first.invocation.device });
   return writeLeaderboard(argv.out, identity.preset, identity.cells, outcomes, (id) => (owner.has(id) ? cellDir(owner.get(id)!, id) : null), setup);
 }
 
