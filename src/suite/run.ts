@@ -17,7 +17,7 @@ export interface CellOutcome {
 
 export interface SuiteIdentity {
   preset: string | null;
-  cells: Omit<PlannedCell, never>[];
+  cells: PlannedCell[];
 }
 
 /** Why a cell cannot run here (data or weights not given), or null. */
