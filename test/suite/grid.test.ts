@@ -2,7 +2,7 @@
 // when their data is not given, each cell equal to its own command), a SIGKILL mid-run then a resume that redoes
 // no finished cell, and three shards merged into the same suite.json as the single run.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -14,6 +14,7 @@ import { isolatedEnv } from '../weights/fixtures.js';
 
 const run = promisify(execFile);
 const fx = await makeFixture();
+t.teardown(() => rmSync(fx.root, { recursive: true, force: true }));
 const env = isolatedEnv(fx.root);
 
 // A data root with every benchmark but ImageNet-R (its cells must be skipped, and say so).

@@ -3,7 +3,7 @@
 // HTTP server as the models' "official" weights (LKR_WEIGHTS_INDEX). Runs end to end; suite.json and the HTML
 // report put the paper's published values beside ours; the report opens in headless Chromium.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -21,6 +21,7 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/go
 
 t.test('suite --preset paper end to end with served official weights', { skip: oraclePython() ? false : ORACLE_SKIP }, async (t) => {
   const fx = await makeFixture();
+  t.teardown(() => rmSync(fx.root, { recursive: true, force: true })); // about 1 GB of checkpoints and cache copies
   await run(oraclePython()!, [new URL('./make_paper_weights.py', import.meta.url).pathname, fx.root], { env: { ...process.env, OMP_NUM_THREADS: '2' } });
   const server = await startServer(590_000);
   t.teardown(() => server.close());
