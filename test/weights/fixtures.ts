@@ -1,13 +1,21 @@
 // Generated checkpoints for download tests: real .safetensors files (our writer) with seeded random tensors.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { writeSafetensors } from '../../src/models/checkpoint/index.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
+const made: string[] = [];
+process.once('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary folder, removed when the test process exits. */
 export function tmpDir(prefix = 'lkr-weights-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 /** A safetensors checkpoint of about `floats` × 4 bytes, as bytes. */

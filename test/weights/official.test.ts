@@ -2,8 +2,7 @@
 // resolve, `weights list --json` prints them, and the listed facts equal what timm's and torchvision's own
 // packages state (through the oracle venv).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -61,7 +60,7 @@ t.test('`lkrobust weights list --json` prints every entry', { skip: existsSync(C
 });
 
 t.test("the listed facts equal timm's pretrained cfgs and torchvision's weight enums", { skip: oraclePython() ? false : ORACLE_SKIP }, async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lkr-facts-'));
+  const dir = tmpDir('lkr-facts-');
   const timmNames = OFFICIAL_WEIGHTS.filter((w) => w.hf || w.model === 'resnet50').map((w) => `${w.model.replace(/\.dino$/, '')}.${w.tag}`);
   const tv = [['resnet50', 'IMAGENET1K_V1'], ['resnet50', 'IMAGENET1K_V2'], ['alexnet', 'IMAGENET1K_V1']];
   writeFileSync(path.join(dir, 'cases.json'), JSON.stringify({ timm: timmNames, torchvision: tv }));
