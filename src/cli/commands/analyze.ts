@@ -29,7 +29,7 @@ import type { Tensor } from '../../native.js';
 import { Progress } from '../progress.js';
 import { PROTOCOLS, type Protocol, releasedAnalysis } from '../../robustness/released/protocol.js';
 import { RELEASED_VARIANCE, releasedFeatureVariance } from '../../robustness/released/feature_variance.js';
-import { modelArgs, modelOptionsFrom } from './model_args.js';
+import { modelArgs, modelOptionsFrom, resolveWeightsFile } from './model_args.js';
 
 const ANALYSES = ['occlusion', 'lesion', 'frequency', 'kernel-distance', 'feature-variance', 'erf'] as const;
 type Analysis = (typeof ANALYSES)[number];
@@ -99,6 +99,8 @@ function accuracyRows(totals: Map<string, { n: number; correct: number }>, descr
 export async function analyzeMain(argv: AnalyzeArgs) {
   const batchSize = argv.batch ?? (argv.analysis === 'feature-variance' ? 64 : 32);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`--batch: expected a positive integer, received ${argv.batch}`);
+  argv = { ...argv, weights: await resolveWeightsFile(argv.model, argv.weights, { json: argv.json }) };
+  if (argv.saliencyWeights) argv.saliencyWeights = await resolveWeightsFile(argv.saliencyModel, argv.saliencyWeights, { json: argv.json });
   const protocol = argv.protocol ?? 'paper';
   const rel = protocol === 'released' ? releasedAnalysis(argv.analysis) : null;
   if (rel && argv.analysis === 'kernel-distance') {
@@ -257,7 +259,7 @@ export const analyzeCommand = {
       .option('modes', { type: 'string', default: 'random', describe: 'occlusion: random,salient,non-salient' })
       .option('per-image', { type: 'boolean', default: false, describe: 'occlusion: a random patch set per image; feature-variance: per-image variance' })
       .option('saliency-model', { type: 'string', default: 'vit_small_patch16_224.dino' })
-      .option('saliency-weights', { type: 'string', describe: 'occlusion salient/non-salient: DINO ViT-S/16 weights' })
+      .option('saliency-weights', { type: 'string', describe: "occlusion salient/non-salient: DINO ViT-S/16 weights (a file, or 'official')" })
       .option('head', { type: 'number', default: 1, describe: 'occlusion: attention head for saliency (released: 1)' })
       .option('drop-count', { choices: ['floor', 'round'] as const, default: 'floor' as const, describe: 'occlusion random: ⌊ratio·196⌋ patches as released (19 at 0.1) or round(ratio·196) (20)' })
       .option('candidates', { choices: ['released', 'all'] as const, default: 'released' as const, describe: 'lesion: RepLKNet stage-3 blocks as released, or every block' })

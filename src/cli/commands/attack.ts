@@ -15,7 +15,7 @@ import { TAIG_DEFAULTS } from '../../robustness/attacks/taig.js';
 import { PROTOCOLS, type Protocol, releasedAttack } from '../../robustness/released/protocol.js';
 import { readSelectedImagesCsv, releasedScoringInput, releasedUint8 } from '../../robustness/released/taig_io.js';
 import { Progress } from '../progress.js';
-import { modelOptionsFrom } from './model_args.js';
+import { modelOptionsFrom, resolveWeightsFile, WEIGHTS_HELP } from './model_args.js';
 
 export interface AttackArgs {
   model: string[];
@@ -67,7 +67,9 @@ const asList = (v: string | string[] | undefined): string[] => (v === undefined 
 
 export async function attackMain(argv: AttackArgs, log: (s: string) => void = (s) => process.stderr.write(s + '\n')) {
   const models = asList(argv.model);
-  const weights = asList(argv.weights);
+  const given = asList(argv.weights);
+  const weights = given.length === models.length ? await Promise.all(given.map((w, k) => resolveWeightsFile(models[k], w, { json: argv.json }))) : given;
+  if (argv.surrogate && argv.surrogateWeights) argv = { ...argv, surrogateWeights: await resolveWeightsFile(argv.surrogate, argv.surrogateWeights, { json: argv.json }) };
   if (models.length !== weights.length) throw new RangeError(`--model and --weights: expected one weights file per model, received ${models.length} model(s) and ${weights.length} file(s)`);
   if (!models.length) throw new RangeError('--model: name at least one model');
   if (Boolean(argv.surrogate) !== Boolean(argv.surrogateWeights)) throw new RangeError('--surrogate and --surrogate-weights go together');
@@ -208,7 +210,7 @@ export const attackCommand = {
   builder: (y: Argv) =>
     y
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'model name (several targets with --surrogate)' })
-      .option('weights', { type: 'string', array: true, demandOption: true, describe: 'checkpoint per --model (.safetensors or .pth)' })
+      .option('weights', { type: 'string', array: true, demandOption: true, describe: `per --model: ${WEIGHTS_HELP}` })
       .option('entry', { type: 'string', describe: 'dict entry holding the weights (default: the first of state_dict, model, module, net, model_ema)' })
       .option('kernel-size', { type: 'number', describe: 'ConvNeXt depthwise kernel size of the target(s)' })
       .option('attack', { choices: ATTACKS, demandOption: true, describe: 'fgsm | pgd (L∞, random start) | taig-s (straight path) | taig-r (released randomised path)' })

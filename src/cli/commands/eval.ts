@@ -18,7 +18,7 @@ import { Progress } from '../progress.js';
 import { frostFromDir, proceduralFrost } from '../../corrupt/frost.js';
 import type { GenerateOptions } from '../../corrupt/generated.js';
 import { paramsSource, parseCorruptions } from '../../corrupt/params.js';
-import { modelArgs, modelOptionsFrom } from './model_args.js';
+import { modelArgs, modelOptionsFrom, resolveWeightsFile } from './model_args.js';
 
 export interface EvalArgs {
   model: string;
@@ -74,6 +74,7 @@ async function generateOptions(argv: EvalArgs): Promise<GenerateOptions | undefi
 }
 
 export async function evalMain(argv: EvalArgs, log: (s: string) => void = (s) => process.stderr.write(s + '\n')) {
+  argv = { ...argv, weights: await resolveWeightsFile(argv.model, argv.weights, { json: argv.json }) };
   const shard = argv.shard ? parseShard(argv.shard) : undefined;
   const generate = await generateOptions(argv);
   const bench = prepareBenchmark(argv.benchmark, argv.data, {
@@ -159,6 +160,7 @@ export const evalCommand = {
       .option('frost-dir', { type: 'string', describe: 'with --generate: frost texture images (default: our procedural ones)' })
       .option('corruptions', { type: 'string', describe: "with --generate: comma list of corruptions, or 'all' (default)" })
       .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-c --data ~/data/imagenet-c --clean-error 0.2385', '')
+      .example('$0 eval --model convnext_base --weights official --benchmark imagenet-a --data ~/data/imagenet-a', 'official weights, fetched once and verified')
       .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-c --generate --data ~/imagenet/val', 'ImageNet-C made in memory')
       .example('$0 eval --model resnet50 --weights r50.safetensors --benchmark imagenet-p --data ~/data/imagenet-p --difficulty 2', 'ImageNet-P from the released .mp4 files, noise from <noise>_2')
       .example('$0 eval ... --shard 0/4 --out runs/c-0 && $0 merge runs/c-0 runs/c-1 runs/c-2 runs/c-3 --out runs/c', 'four shards, then one result'),

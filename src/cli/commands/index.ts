@@ -12,5 +12,7 @@ import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { preprocessCommand } from './preprocess.js';
 import { plotCommand, reportCommand } from './report.js';
+import { suiteCommand } from './suite.js';
+import { weightsCommand } from './weights.js';
 
-export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, preprocessCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, suiteCommand, predictCommand, preprocessCommand, convertCommand, reportCommand, plotCommand, modelsCommand, weightsCommand, benchCommand, infoCommand];

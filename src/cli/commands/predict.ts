@@ -7,7 +7,7 @@ import { readNpy, writeNpy } from '../../data/npy.js';
 import { imagenet1kNames } from '../../data/reference_data.js';
 import { Model } from '../../models/model.js';
 import type { Tensor } from '../../native.js';
-import { modelOptionsFrom, modelArgs } from './model_args.js';
+import { modelOptionsFrom, modelArgs, resolveWeightsFile } from './model_args.js';
 
 export interface PredictArgs {
   model: string;
@@ -76,6 +76,7 @@ export const predictCommand = {
       .example('$0 predict --model vit_base_patch16_224 --weights vit.pth --input x.npy --input-grad g.npy --labels 3,17', 'gradients for given labels'),
   handler: async (argv: PredictArgs) => {
     const model = new Model(argv.model, modelOptionsFrom(argv));
+    argv = { ...argv, weights: await resolveWeightsFile(argv.model, argv.weights) };
     model.loadWeights(argv.weights, argv.entry ? { entry: argv.entry } : {});
     const { x, names } = await loadInput(argv, model);
     const { logits } = await model.forward(x);
