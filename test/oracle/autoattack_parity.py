@@ -20,7 +20,7 @@ from npyio import cases, folder, save
 
 c = cases()
 torch.manual_seed(int(c.get("seed", 0)))
-torch.set_num_threads(2)
+torch.set_num_threads(1)
 K, S, N = 10, 32, int(c["n"])
 mean = torch.tensor(c["mean"]).view(1, 3, 1, 1)
 std = torch.tensor(c["std"]).view(1, 3, 1, 1)
@@ -56,8 +56,8 @@ class Wrapped(torch.nn.Module):
 
 model = Wrapped(net)
 opt = torch.optim.AdamW(net.parameters(), lr=3e-3)
-for step in range(int(c.get("train_steps", 150))):
-    xb, yb = sample(64, g)
+for step in range(int(c.get("train_steps", 80))):
+    xb, yb = sample(32, g)
     loss = torch.nn.functional.cross_entropy(model(xb), yb)
     opt.zero_grad()
     loss.backward()

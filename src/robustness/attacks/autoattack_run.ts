@@ -218,14 +218,44 @@ export function summarizeAutoAttack(journal: Map<number, { records: AaRecord[] }
     for (const k of keys) if (k % STAGES === 0 && journal.get(k)!.records.some((r) => r.u === im.index)) return chunkDone.has(Math.floor(k / STAGES));
     return false;
   });
-  const n = finishedImages.length;
+  const log = attackLog(finishedImages, c.attacks);
+  return { log, images: finishedImages.sort((a, b) => a.index - b.index), finished: finishedImages.length, zeroGradient };
+}
+
+/** The reference's log from per-image verdicts: clean accuracy, then robust accuracy after each attack in order. */
+export function attackLog(images: readonly AaImage[], attacks: readonly string[]): AaStep[] {
+  const n = images.length;
   const log: AaStep[] = [];
-  let robust = finishedImages.filter((im) => im.broken_by !== 'clean').length;
+  let robust = images.filter((im) => im.broken_by !== 'clean').length;
   log.push({ attack: 'clean', robust_accuracy: n ? robust / n : 0, robust, attacked: n, broken: n - robust });
-  for (const a of c.attacks) {
-    const broken = finishedImages.filter((im) => im.broken_by === a).length;
+  for (const a of attacks) {
+    const broken = images.filter((im) => im.broken_by === a).length;
     log.push({ attack: a, robust_accuracy: n ? (robust - broken) / n : 0, robust: robust - broken, attacked: robust, broken });
     robust -= broken;
   }
-  return { log, images: finishedImages.sort((a, b) => a.index - b.index), finished: n, zeroGradient };
+  return log;
+}
+
+/** Finished shard results (results.json of `--shard i/n` runs, checked by the caller) joined into one. */
+export function mergeAutoAttackResults(parts: Record<string, unknown>[]) {
+  const first = parts[0] as Record<string, unknown> & { attacks: string[]; flags: Record<string, unknown>; data: Record<string, unknown> };
+  const images = parts.flatMap((p) => p.per_image as AaImage[]).sort((a, b) => a.index - b.index);
+  const log = attackLog(images, first.attacks);
+  const flags = { ...first.flags };
+  flags.zero_gradient = parts.reduce((s, p) => s + ((p.flags as { zero_gradient: number }).zero_gradient ?? 0), 0);
+  for (const k of ['randomized', 'softmax_output', 'dynamic', 'square_better'] as const) flags[k] = parts.some((p) => (p.flags as Record<string, boolean>)[k]);
+  flags.square_better = checkSquare(Object.fromEntries(log.map((s) => [s.attack, s.robust_accuracy])));
+  return {
+    ...first,
+    clean_accuracy: log[0].robust_accuracy,
+    robust_accuracy: log[log.length - 1].robust_accuracy,
+    log,
+    flags,
+    complete: true,
+    images: images.length,
+    per_image: images,
+    failed_images: parts.flatMap((p) => p.failed_images as unknown[]),
+    data: { ...first.data, images: parts.reduce((s, p) => s + ((p.data as { images: number }).images ?? 0), 0) },
+    timing: null,
+  };
 }
