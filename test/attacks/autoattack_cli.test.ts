@@ -40,12 +40,13 @@ for (let k = 0; k < 3; k++) p['head.fc.bias'].data[k] += 8;
 const weights = path.join(root, 'demo.safetensors');
 writeSafetensors(weights, new Map(Object.entries(p)));
 
-const base = ['attack', '--attack', 'autoattack', '--model', 'lkr_demo_convnext', '--weights', weights, '--data', data, '--eps', '2/255', '--iterations', '8', '--queries', '20'];
-const cli = async (args: string[]) => JSON.parse((await run('node', [CLI, ...base, ...args, '--json'], { maxBuffer: 64 << 20 })).stdout);
+const base = ['attack', '--attack', 'autoattack', '--model', 'lkr_demo_convnext', '--weights', weights, '--data', data];
+const cli = async (args: string[]) =>
+  JSON.parse((await run('node', [CLI, ...base, ...(args.includes('--eps') ? [] : ['--eps', '2/255']), ...args, '--json'], { maxBuffer: 64 << 20 })).stdout);
 
 t.test('standard version: results.json log, flags and per-image records', async (t) => {
   const out = path.join(root, 'runs', 'std');
-  const j = await cli(['--batch', '3', '--out', out]);
+  const j = await cli(['--iterations', '8', '--queries', '20', '--batch', '3', '--out', out]);
   t.same(j, JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')), '--json prints results.json');
   t.same(j.attacks, ['apgd-ce', 'apgd-t', 'fab-t', 'square']);
   t.same(j.log.map((s: { attack: string }) => s.attack), ['clean', 'apgd-ce', 'apgd-t', 'fab-t', 'square']);
@@ -64,12 +65,13 @@ t.test('standard version: results.json log, flags and per-image records', async 
     if (im.broken_by && im.broken_by !== 'clean') t.ok(im.perturbation <= 2 / 255 + 1e-6 && im.adv_pred !== im.label, `image ${im.index}: broken by ${im.broken_by} within ε`);
     if (im.broken_by === null) t.equal(im.adv_pred, im.label);
   }
-  const b1 = await cli(['--batch', '9', '--out', path.join(root, 'runs', 'std-b9')]);
+  const b1 = await cli(['--iterations', '8', '--queries', '20', '--batch', '9', '--out', path.join(root, 'runs', 'std-b9')]);
   t.same(b1.per_image, j.per_image, 'per-image records do not depend on --batch');
 });
 
 t.test('a run killed with SIGKILL in the middle of APGD-T resumes to the uninterrupted results', async (t) => {
-  const args = (out: string) => [CLI, ...base, '--iterations', '30', '--version', 'custom', '--attacks', 'apgd-ce,apgd-t', '--batch', '9', '--out', out, '--json'];
+  // ε = 1e-4: APGD-CE breaks nothing, so APGD-T runs (9 targets × 30 iterations) on every clean-correct image.
+  const args = (out: string) => [CLI, ...base, '--eps', '0.0001', '--iterations', '30', '--version', 'custom', '--attacks', 'apgd-ce,apgd-t', '--batch', '9', '--out', out, '--json'];
   const whole = path.join(root, 'runs', 'kill-whole');
   const killed = path.join(root, 'runs', 'kill-resumed');
   const { stdout: w } = await run('node', args(whole), { maxBuffer: 64 << 20 });
@@ -105,8 +107,8 @@ t.test('a run killed with SIGKILL in the middle of APGD-T resumes to the uninter
 });
 
 t.test('shards merge into the single run; errors by name', async (t) => {
-  const one = await cli(['--version', 'custom', '--attacks', 'apgd-ce,square', '--batch', '4', '--out', path.join(root, 'runs', 'sh-all')]);
-  for (const i of [0, 1]) await cli(['--version', 'custom', '--attacks', 'apgd-ce,square', '--batch', '4', '--shard', `${i}/2`, '--out', path.join(root, 'runs', `sh-${i}`)]);
+  const one = await cli(['--iterations', '5', '--queries', '5', '--limit', '6', '--version', 'custom', '--attacks', 'apgd-ce,square', '--batch', '4', '--out', path.join(root, 'runs', 'sh-all')]);
+  for (const i of [0, 1]) await cli(['--iterations', '5', '--queries', '5', '--limit', '6', '--version', 'custom', '--attacks', 'apgd-ce,square', '--batch', '4', '--shard', `${i}/2`, '--out', path.join(root, 'runs', `sh-${i}`)]);
   const merged = JSON.parse((await run('node', [CLI, 'merge', path.join(root, 'runs', 'sh-0'), path.join(root, 'runs', 'sh-1'), '--out', path.join(root, 'runs', 'sh-merged'), '--json'])).stdout);
   t.same(merged.log, one.log, 'merged log = the single run\'s');
   t.same(merged.per_image.map((im: { index: number; broken_by: string | null }) => [im.index, im.broken_by]), one.per_image.map((im: { index: number; broken_by: string | null }) => [im.index, im.broken_by]));

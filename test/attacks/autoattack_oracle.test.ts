@@ -2,7 +2,8 @@
 // (test/oracle/autoattack_parity.py trains the demo ConvNeXt on a synthetic 10-class 32×32 set for a few seconds
 // and runs each reference attack alone, the 'standard' settings but 25 iterations and 300 Square queries to keep
 // the test short, on the same images, ε = 20/255 (about half the images breakable) and seed): per attack the
-// robust accuracy within one image and, for APGD-CE and APGD-T, the per-image verdicts agreeing on ≥ 97%; the
+// robust accuracy within one image and, for APGD-T, the per-image verdicts agreeing on ≥ 97% (APGD-CE: within the
+// reference's own spread over three seeds, which on this model is wider than that); the
 // DLR losses and their input gradients equal to the reference's float64 autograd (rel. ≤ 1e-5); the sanity-check
 // flags equal on the plain model, a randomised one and one with a softmax output.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +35,7 @@ t.test('AutoAttack against the reference on a small trained model', { skip: orac
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const probe = new Model('lkr_demo_convnext');
   const { mean, std } = probe.entry.preprocess;
-  const ref = await runOracleIn(dir, script, { n: N, eps: EPS, attacks: ATTACKS, iterations: ITERATIONS, queries: QUERIES, mean, std, seed: 0, grad_n: 4 });
+  const ref = await runOracleIn(dir, script, { n: N, eps: EPS, attacks: ATTACKS, iterations: ITERATIONS, queries: QUERIES, mean, std, seed: 0, grad_n: 4, extra_seeds: [1, 2] });
   const model = new Model('lkr_demo_convnext');
   model.loadWeights(path.join(dir, 'w.safetensors'));
   const x: Tensor = { shape: ref.x.shape, data: Float32Array.from(ref.x.data) };
@@ -74,8 +75,18 @@ t.test('AutoAttack against the reference on a small trained model', { skip: orac
       const nOurs = ours.filter(Boolean).length;
       const nTheirs = theirs.filter(Boolean).length;
       const agree = ours.filter((v, i) => v === theirs[i]).length / N;
-      t.ok(Math.abs(nOurs - nTheirs) <= 1, `${a}: robust ${nOurs}/${N} (reference ${nTheirs}/${N}); verdicts agree on ${(100 * agree).toFixed(0)}%`);
-      if (a === 'apgd-ce' || a === 'apgd-t') t.ok(agree >= 0.97, `${a}: per-image verdicts agree on ≥ 97%`);
+      if (a !== 'apgd-ce') {
+        t.ok(Math.abs(nOurs - nTheirs) <= 1, `${a}: robust ${nOurs}/${N} (reference ${nTheirs}/${N}); verdicts agree on ${(100 * agree).toFixed(0)}%`);
+        if (a === 'apgd-t') t.ok(agree >= 0.97, `${a}: per-image verdicts agree on ≥ 97%`);
+        continue;
+      }
+      // APGD-CE's verdicts on this model move with the random start in the reference itself (seeds 0, 1, 2):
+      // ours must fall inside the reference's own spread, not closer to seed 0 than seed 0's reruns are.
+      const seeds = [theirs, ...[1, 2].map((s) => Array.from(ref[`robust_apgd_ce_seed${s}`].data, (v) => v === 1))];
+      const counts = seeds.map((r) => r.filter(Boolean).length);
+      const selfAgree = seeds.slice(1).map((r) => r.filter((v, i) => v === theirs[i]).length / N);
+      t.ok(nOurs >= Math.min(...counts) - 1 && nOurs <= Math.max(...counts) + 1, `apgd-ce: robust ${nOurs}/${N}; the reference ${counts.join(', ')} with seeds 0, 1, 2`);
+      t.ok(agree >= Math.min(...selfAgree) - 0.02, `apgd-ce: verdicts agree with seed 0 on ${(100 * agree).toFixed(0)}%; the reference's seeds 1, 2 agree with it on ${selfAgree.map((v) => (100 * v).toFixed(0)).join('%, ')}%`);
     }
   });
 

@@ -3,7 +3,8 @@
 # a synthetic 10-class 32×32 dataset so that its margins look trained, saves it as w.safetensors, and writes:
 #   out_x (N, 32, 32, 3) NHWC test images in [0,1], out_y labels;
 #   per attack in cases["attacks"], out_robust_<attack>: 1 where the image survives that attack run alone
-#   (version 'custom', the 'standard' settings), on the same weights, ε and seed;
+#   (version 'custom', the 'standard' settings), on the same weights, ε and seed; out_robust_apgd_ce_seed<s> for
+#   cases["extra_seeds"] (the reference's own spread over random starts);
 #   out_dlr_* : the DLR losses and their input gradients in float64 (untargeted and targeted, given targets);
 #   out_flags_<model>: the sanity-check flags [randomized, softmax_output, dynamic] the reference's checks raise
 #   on the plain model, a randomised one (Gaussian input noise) and one with a softmax output.
@@ -74,8 +75,10 @@ with torch.no_grad():
     save("clean_pred", model(x).argmax(1).numpy().astype(np.float64))
 
 eps = float(c["eps"])
-for attack in c["attacks"]:
-    aa = AutoAttack(model, norm=c.get("norm", "Linf"), eps=eps, version="custom", attacks_to_run=[attack], seed=0,
+# APGD-CE again with other seeds: how far the reference's own verdicts move with its random start.
+runs = [(a, 0) for a in c["attacks"]] + [("apgd-ce", s) for s in c.get("extra_seeds", [])]
+for attack, seed in runs:
+    aa = AutoAttack(model, norm=c.get("norm", "Linf"), eps=eps, version="custom", attacks_to_run=[attack], seed=seed,
                     device="cpu", verbose=False)
     # The 'standard' version's settings (custom keeps the constructor's 5 APGD restarts otherwise).
     aa.apgd.n_restarts = 1
@@ -89,7 +92,7 @@ for attack in c["attacks"]:
     adv = aa.run_standard_evaluation(x, y, bs=N)
     with torch.no_grad():
         robust = (model(adv).argmax(1) == y).numpy().astype(np.float64)
-    save("robust_" + attack.replace("-", "_"), robust)
+    save("robust_" + attack.replace("-", "_") + (f"_seed{seed}" if seed else ""), robust)
 
 # DLR losses and their input gradients in float64, through the same model.
 m64 = Wrapped(net.double())
