@@ -13,7 +13,7 @@ import { dlrDlogits, dlrLoss, margins, rankedClass } from '../../src/robustness/
 import { fabTargeted, projectOnHyperplane } from '../../src/robustness/attacks/fab.js';
 import { type LossModel, withLosses } from '../../src/robustness/attacks/loss_model.js';
 import type { Norm } from '../../src/robustness/attacks/lp.js';
-import { squareLinf, squareP } from '../../src/robustness/attacks/square.js';
+import { squareL2, squareLinf, squareP } from '../../src/robustness/attacks/square.js';
 import { LinearModel } from '../../src/robustness/attacks/toy.js';
 import { mulberry, rand } from '../helpers/tensor.js';
 
@@ -192,6 +192,19 @@ t.test('Square (L∞): inside the ball, verdicts consistent, sound on the linear
   t.same([0, 10, 11, 50, 51, 8001].map((i) => squareP(i, 0.8)), [0.8, 0.8, 0.4, 0.4, 0.2, 0.8 / 512]);
 });
 
+t.test('Square (L2): on the ε-sphere or inside the ball, verdicts consistent, independent of batching', async (t) => {
+  const { model, x, labels } = setup(10, 6);
+  const eps = 0.6;
+  const ids = labels.map((_, i) => i);
+  const r = await squareL2(model, x, labels, { eps, queries: 150, seed: 2, ids });
+  inBall(t, r, x, eps, 'L2');
+  const pred = argmax((await model.forward(r.x)).logits);
+  t.same(r.broken, pred.map((p, i) => p !== labels[i]), 'broken ⇔ misclassified');
+  t.ok(r.broken.some(Boolean), `some images broken (${r.broken.filter(Boolean).length})`);
+  const a = await squareL2(model, { shape: [4, H, W, C], data: x.data.slice(0, 4 * D) }, labels.slice(0, 4), { eps, queries: 150, seed: 2, ids: ids.slice(0, 4) });
+  t.same(a.broken, r.broken.slice(0, 4), 'the same verdicts in a batch of 4');
+});
+
 t.test('versions as the reference sets them; lists and overrides checked', async (t) => {
   const s = autoAttackConfig('standard', 'Linf', 4 / 255, 0);
   t.same(s.attacks, ['apgd-ce', 'apgd-t', 'fab-t', 'square']);
@@ -206,7 +219,8 @@ t.test('versions as the reference sets them; lists and overrides checked', async
   t.throws(() => autoAttackConfig('standard', 'Linf', 0, 0), /> 0/);
   t.ok(AA_ATTACKS.includes('square'));
   const { model, x, labels } = setup(4, 7);
-  await t.rejects(runAaAttack(model, 'square', autoAttackConfig('standard', 'L2', 0.5, 0), x, labels, [0, 1, 2, 3]), /L∞ version only/);
+  const l2 = await runAaAttack(model, 'square', autoAttackConfig('standard', 'L2', 0.5, 0, { queries: 10 }), x, labels, [0, 1, 2, 3]);
+  t.equal(l2.broken.length, 4, 'L2 Square through the version table');
 });
 
 t.test('sanity checks: randomised and softmax models flagged, plain model not', async (t) => {

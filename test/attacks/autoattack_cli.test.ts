@@ -113,7 +113,7 @@ t.test('shards merge into the single run; errors by name', async (t) => {
   t.same(merged.log, one.log, 'merged log = the single run\'s');
   t.same(merged.per_image.map((im: { index: number; broken_by: string | null }) => [im.index, im.broken_by]), one.per_image.map((im: { index: number; broken_by: string | null }) => [im.index, im.broken_by]));
   await t.rejects(cli(['--version', 'standard', '--attacks', 'apgd-ce']), /needs --version custom/);
-  await t.rejects(cli(['--norm', 'L2']), /L∞ version only/);
+  await t.rejects(cli(['--norm', 'Lp']), /Choices|Linf/);
   await t.rejects(cli(['--eps', '4/0']), /one budget > 0/);
   const help = (await run('node', [CLI, 'attack', '--help'])).stdout;
   t.match(help, /--version/);

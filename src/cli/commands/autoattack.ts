@@ -63,9 +63,6 @@ export async function autoAttackMain(argv: AutoAttackArgs, log: (s: string) => v
   const attacks = argv.attacks !== undefined ? (String(argv.attacks).split(',').map((s) => s.trim()).filter(Boolean) as AaAttack[]) : undefined;
   const cfg = autoAttackConfig(argv.version, argv.norm, eps, argv.seed, { attacks, iterations: argv.iterations, queries: argv.queries });
   if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new RangeError(`--batch: expected an integer ≥ 1, received ${argv.batch}`);
-  if (cfg.norm === 'L2' && cfg.attacks.includes('square')) {
-    throw Object.assign(new RangeError('Square: lkrobust implements the L∞ version only; with --norm L2 use --version custom --attacks apgd-ce,apgd-t,fab-t'), { code: 'LKR_NOT_IMPLEMENTED' });
-  }
 
   const shard = argv.shard ? parseShard(argv.shard) : undefined;
   const ds = imageFolder(argv.data);
@@ -163,7 +160,7 @@ export function autoAttackOptions<T>(y: Argv<T>) {
     .version(false)
     .option('version', { choices: AA_VERSIONS, default: 'standard' as AaVersion, describe: 'autoattack: standard (APGD-CE, APGD-T, FAB-T, Square 5000), plus, rand (APGD-CE/-DLR with EOT 20), custom (--attacks)' })
     .option('attacks', { type: 'string', describe: `autoattack --version custom: comma-separated, of ${AA_ATTACKS.join(', ')}` })
-    .option('norm', { choices: NORMS, default: 'Linf' as Norm, describe: 'autoattack: threat model (L2: APGD and FAB only)' })
+    .option('norm', { choices: NORMS, default: 'Linf' as Norm, describe: 'autoattack: threat model, ε in this norm (pixel units)' })
     .option('iterations', { type: 'number', describe: 'autoattack: iterations of APGD, APGD-T and FAB (default 100, the reference\'s)' })
     .option('queries', { type: 'number', describe: 'autoattack: Square\'s queries per image (default 5000)' })
     .example('$0 attack --attack autoattack --model resnet50 --weights r50.safetensors --eps 4/255 --data ~/imagenet/val --limit 1000', 'AutoAttack standard, L∞ 4/255')

@@ -6,7 +6,7 @@ import { apgd, apgdTargeted, type AttackResult } from './apgd.js';
 import { fabTargeted } from './fab.js';
 import type { LossModel } from './loss_model.js';
 import type { Norm } from './lp.js';
-import { squareLinf } from './square.js';
+import { squareL2, squareLinf } from './square.js';
 
 export const AA_ATTACKS = ['apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square'] as const;
 export type AaAttack = (typeof AA_ATTACKS)[number];
@@ -88,7 +88,6 @@ export async function runAaAttack(model: LossModel, name: AaAttack, c: AaConfig,
     case 'fab-t':
       return fabTargeted(model, x, labels, { ...base, iterations: c.fab.iterations, restarts: c.fab.restarts, targetClasses: c.fab.targetClasses, seed: c.seed ^ 0x4000 });
     case 'square':
-      if (c.norm !== 'Linf') throw Object.assign(new RangeError('Square: lkrobust implements the L∞ version only; use --norm Linf or leave square out (--version custom)'), { code: 'LKR_NOT_IMPLEMENTED' });
-      return squareLinf(model, x, labels, { eps: c.eps, queries: c.square.queries, pInit: c.square.pInit, restarts: c.square.restarts, seed: c.seed ^ 0x5000, ids });
+      return (c.norm === 'Linf' ? squareLinf : squareL2)(model, x, labels, { eps: c.eps, queries: c.square.queries, pInit: c.square.pInit, restarts: c.square.restarts, seed: c.seed ^ 0x5000, ids });
   }
 }
