@@ -308,6 +308,13 @@ Napi::Value Model::InputGradient(const Napi::CallbackInfo& info) {
       if (static_cast<int64_t>(grad->labels.size()) != x.dim(0))
         throw lk::ArgError("Model.inputGradient: expected " + std::to_string(x.dim(0)) + " labels, received " +
                            std::to_string(grad->labels.size()));
+      grad->loss = a.s("loss", "ce");
+      if (grad->loss == "dlr-targeted") {
+        grad->targets = a.ints("targets");
+        if (static_cast<int64_t>(grad->targets.size()) != x.dim(0))
+          throw lk::ArgError("Model.inputGradient: expected " + std::to_string(x.dim(0)) + " targets, received " +
+                             std::to_string(grad->targets.size()));
+      }
     }
     auto* w = new RunWorker(env, this, Value(), x, pins, run_options(info.Length() > 2 ? info[2] : env.Undefined()), std::move(grad));
     Napi::Promise p = w->promise();

@@ -2,6 +2,7 @@
 
 #include "core/backend.h"
 #include "families.h"
+#include "margin_loss.h"
 
 namespace lk::nn {
 
@@ -101,10 +102,15 @@ RunResult run_model(Model& m, const Tensor& x, const RunOptions& opts, const Gra
         throw ArgError("input gradient: expected dlogits of shape " + shape_str(r.logits.shape()) + ", received " +
                        shape_str(grad->dlogits.shape()));
       dlogits = grad->dlogits.to(m.device());
-    } else {
+    } else if (grad->loss == "dlr" || grad->loss == "dlr-targeted") {
+      dlogits = margin_loss_backward(grad->loss == "dlr" ? MarginLoss::DLR : MarginLoss::DLR_TARGETED, r.logits,
+                                     grad->labels, grad->targets);
+    } else if (grad->loss == "ce") {
       Tensor ones = Tensor::empty({r.logits.dim(0)}, r.logits.device());
       ones.fill(1.f);
       dlogits = cross_entropy_backward(ones, r.logits, grad->labels);
+    } else {
+      throw ArgError("input gradient: unknown loss \"" + grad->loss + "\" (known: ce, dlr, dlr-targeted)");
     }
     r.input_grad = tape.backward(dlogits);
   }

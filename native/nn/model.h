@@ -75,9 +75,12 @@ struct RunResult {
   Tensor attention;
 };
 
-// What the input gradient is of: the summed cross-entropy for labels, or <logits, dlogits> for a given dlogits.
+// What the input gradient is of: the summed cross-entropy for labels, or <logits, dlogits> for a given dlogits,
+// or (loss "dlr" / "dlr-targeted", margin_loss.h) the summed DLR loss for labels (and targets).
 struct GradRequest {
   std::vector<int> labels;
+  std::vector<int> targets;
+  std::string loss = "ce";
   Tensor dlogits;
 };
 

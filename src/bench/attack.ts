@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 
 import { Model } from '../models/model.js';
 import type { Tensor } from '../native.js';
+import { apgd } from '../robustness/attacks/apgd.js';
+import { argmax } from '../robustness/attacks/common.js';
 import { pgd } from '../robustness/attacks/pgd.js';
 import { mulberry32 } from '../util/rng.js';
 import { randomParams } from './model.js';
@@ -15,6 +17,8 @@ const run = promisify(execFile);
 
 export interface AttackBenchOptions {
   model: string;
+  /** 'pgd' (PGD-steps against timm autograd) or 'apgd-ce' (APGD-CE, `steps` iterations, against the reference AutoAttack). */
+  attack?: 'pgd' | 'apgd-ce';
   batch: number;
   /** Input size (default: the model's). */
   size?: number;
@@ -37,6 +41,9 @@ export interface AttackBenchRow {
   torch_ips: number | null;
   ratio: number | null;
   torch_version: string | null;
+  /** APGD-CE: images still robust after the attack, ours and the reference's (labels = clean predictions). */
+  robust?: number;
+  torch_robust?: number | null;
 }
 
 async function median(fn: () => Promise<unknown>, warmup: number, reps: number): Promise<number> {
@@ -63,10 +70,22 @@ export async function benchAttack(o: AttackBenchOptions): Promise<AttackBenchRow
   const rng = mulberry32(1);
   const x: Tensor = { shape: [o.batch, size, size, 3], data: Float32Array.from({ length: o.batch * size * size * 3 }, rng) };
   const labels = Array.from({ length: o.batch }, (_, i) => (i * 97) % model.entry.numClasses);
-  const s = await median(() => pgd(model, x, labels, { eps, steps, seed: 0 }), warmup, reps);
+  const apgdCe = o.attack === 'apgd-ce';
+  let robust: number | undefined;
+  if (apgdCe) {
+    // Labels = the model's own predictions, so every image is attacked (random weights are right by chance only).
+    labels.splice(0, labels.length, ...argmax((await model.forward(x)).logits));
+  }
+  const once = async () => {
+    if (!apgdCe) return pgd(model, x, labels, { eps, steps, seed: 0 });
+    const r = await apgd(model, x, labels, { norm: 'Linf', eps, iterations: steps, restarts: 1, loss: 'ce', seed: 0, ids: labels.map((_, i) => i) });
+    robust = r.broken.filter((b) => !b).length;
+    return r;
+  };
+  const s = await median(once, warmup, reps);
   const row: AttackBenchRow = {
     model: o.model,
-    attack: `pgd-${steps}`,
+    attack: `${apgdCe ? 'apgd-ce' : 'pgd'}-${steps}`,
     batch: o.batch,
     size,
     threads: o.threads,
@@ -74,15 +93,17 @@ export async function benchAttack(o: AttackBenchOptions): Promise<AttackBenchRow
     torch_ips: null,
     ratio: null,
     torch_version: null,
+    ...(apgdCe ? { robust, torch_robust: null } : {}),
   };
   if (o.python) {
-    const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/attack_torch.py');
+    const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../../scripts/bench/${apgdCe ? 'apgd_torch.py' : 'attack_torch.py'}`);
     const args = {
       name: o.model, family: model.entry.family, config: model.config, batch: o.batch, size, threads: o.threads, steps, eps, reps, warmup,
       mean: model.entry.preprocess.mean, std: model.entry.preprocess.std,
     };
     const { stdout } = await run(o.python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; seconds: number };
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; seconds: number; robust?: number };
+    if (apgdCe) row.torch_robust = r.robust ?? null;
     row.torch_ips = o.batch / r.seconds;
     row.ratio = row.ours_ips / row.torch_ips;
     row.torch_version = r.torch;

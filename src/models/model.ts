@@ -41,13 +41,16 @@ export interface GradientResult extends ForwardResult {
   grad: Tensor;
 }
 
+/** What inputGradient differentiates: a loss on labels (cross-entropy by default, or DLR), or <logits, dlogits>. */
+export type GradientTarget = { labels: number[]; loss?: 'ce' | 'dlr' | 'dlr-targeted'; targets?: number[] } | { dlogits: Tensor };
+
 interface NativeModel {
   paramSpecs(): ParamSpec[];
   setParams(p: Record<string, Tensor>): void;
   getParams(): Record<string, Tensor>;
   blockNames(): string[];
   forward(x: Tensor, opts?: RunOptions): Promise<ForwardResult>;
-  inputGradient(x: Tensor, target: { labels: number[] } | { dlogits: Tensor }, opts?: RunOptions): Promise<GradientResult>;
+  inputGradient(x: Tensor, target: GradientTarget, opts?: RunOptions): Promise<GradientResult>;
   reparameterize(): boolean;
   depthwiseKernels(): { name: string; weight: Tensor }[];
   normalization(): { mean: number[]; std: number[] };
@@ -144,8 +147,11 @@ export class Model {
     return this.native.forward(x, opts);
   }
 
-  /** Logits and d(sum of cross-entropy over the batch)/dx for `labels`, or d<logits, dlogits>/dx. */
-  inputGradient(x: Tensor, target: { labels: number[] } | { dlogits: Tensor }, opts: RunOptions = {}): Promise<GradientResult> {
+  /**
+   * Logits and d(sum of cross-entropy over the batch)/dx for `labels`, or d<logits, dlogits>/dx, or the summed DLR
+   * loss of AutoAttack (`loss: 'dlr'`, or `'dlr-targeted'` with `targets`; native/nn/margin_loss.h).
+   */
+  inputGradient(x: Tensor, target: GradientTarget, opts: RunOptions = {}): Promise<GradientResult> {
     return this.native.inputGradient(x, target, opts);
   }
 

@@ -15,6 +15,7 @@ import { TAIG_DEFAULTS } from '../../robustness/attacks/taig.js';
 import { PROTOCOLS, type Protocol, releasedAttack } from '../../robustness/released/protocol.js';
 import { readSelectedImagesCsv, releasedScoringInput, releasedUint8 } from '../../robustness/released/taig_io.js';
 import { Progress } from '../progress.js';
+import { type AutoAttackArgs, autoAttackMain, autoAttackOptions, formatAutoAttack } from './autoattack.js';
 import { modelOptionsFrom, resolveWeightsFile, WEIGHTS_HELP } from './model_args.js';
 
 export interface AttackArgs {
@@ -206,15 +207,15 @@ export function formatAttackRows(rows: { model?: string; eps: number; steps: num
 
 export const attackCommand = {
   command: 'attack',
-  describe: 'Adversarial attacks (FGSM, PGD, TAIG-S/-R): accuracy and success rate per ε and steps, white-box or transferred; resumable',
+  describe: 'Adversarial attacks (FGSM, PGD, TAIG-S/-R, AutoAttack): accuracy and success rate per ε and steps, white-box or transferred; resumable',
   builder: (y: Argv) =>
-    y
+    autoAttackOptions(y)
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'model name (several targets with --surrogate)' })
       .option('weights', { type: 'string', array: true, demandOption: true, describe: `per --model: ${WEIGHTS_HELP}` })
       .option('entry', { type: 'string', describe: 'dict entry holding the weights (default: the first of state_dict, model, module, net, model_ema)' })
       .option('kernel-size', { type: 'number', describe: 'ConvNeXt depthwise kernel size of the target(s)' })
-      .option('attack', { choices: ATTACKS, demandOption: true, describe: 'fgsm | pgd (L∞, random start) | taig-s (straight path) | taig-r (released randomised path)' })
-      .option('eps', { type: 'string', demandOption: true, describe: 'L∞ budgets, comma-separated, in [0,1] pixel units (fractions ok: 8/255)' })
+      .option('attack', { choices: [...ATTACKS, 'autoattack'] as const, demandOption: true, describe: 'fgsm | pgd (L∞, random start) | taig-s (straight path) | taig-r (released randomised path) | autoattack (docs/ATTACKS.md)' })
+      .option('eps', { type: 'string', demandOption: true, describe: 'L∞ budgets, comma-separated, in [0,1] pixel units (fractions ok: 8/255); autoattack: one budget in --norm' })
       .option('steps', { type: 'string', describe: 'step counts, comma-separated (PGD default 5, TAIG iterations default 20; not for FGSM)' })
       .option('alpha', { type: 'string', describe: 'step size, one or one per ε, same units as --eps (default PGD ε/4, TAIG 1/255 pixel)' })
       .option('eps-space', { choices: ['pixel', 'normalized'] as const, default: 'pixel' as const, describe: 'units of --eps/--alpha: pixel [0,1], or normalised (x−mean)/std (then ε·std per channel in pixels)' })
@@ -235,8 +236,14 @@ export const attackCommand = {
       .example('$0 attack --model resnet50 --weights r50.safetensors --attack pgd --eps 0.002,0.004,0.006,0.008 --steps 5 --data ~/imagenet/val --limit 1000', 'PGD-5 ε sweep (Fig 6b)')
       .example('$0 attack --model resnet50 --weights r50.safetensors --attack taig-r --eps 8/255,16/255 --surrogate vit_base_patch16_224 --surrogate-weights vitb.safetensors --data sel5000', 'TAIG-R transfer (Table 4)')
       .example('$0 attack --model replknet_31b --weights lk.pth --attack taig-r --eps 16/255 --surrogate vit_base_patch16_224 --surrogate-weights vitb.bin --data ~/imagenet/val --images-csv selected_images.csv --protocol released', 'TAIG as the released scripts run it'),
-  handler: async (argv: AttackArgs) => {
-    const { results, out } = await attackMain(argv);
+  handler: async (argv: AttackArgs | (AutoAttackArgs & { attack: 'autoattack' })) => {
+    if (argv.attack === 'autoattack') {
+      const { results, out } = await autoAttackMain(argv as AutoAttackArgs);
+      if (argv.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      else process.stdout.write(`${formatAutoAttack(results)}\nresults: ${path.join(out, 'results.json')}\n`);
+      return;
+    }
+    const { results, out } = await attackMain(argv as AttackArgs);
     if (argv.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     else process.stdout.write(`${formatAttackRows(results.rows)}\nresults: ${path.join(out, 'results.json')}\n`);
   },

@@ -109,9 +109,11 @@ const dwconvBench = {
 
 const attackBench = {
   command: 'attack',
-  describe: 'PGD-5 adversarial images/s on our engine beside PyTorch (same model, threads, batch; timm channels-last autograd)',
+  describe: 'PGD-5 (or APGD-CE) adversarial images/s on our engine beside PyTorch (same model, threads, batch; timm channels-last autograd, or the reference AutoAttack)',
   builder: (y: Argv) =>
     y
+      .option('attack', { choices: ['pgd', 'apgd-ce'] as const, default: 'pgd' as const, describe: 'pgd: PGD-steps vs timm autograd; apgd-ce: APGD-CE (steps = iterations) vs the reference AutoAttack' })
+      .option('eps', { type: 'string', describe: 'L∞ budget (default 4/255); fractions ok' })
       .option('model', { type: 'string', array: true, default: ['resnet50'], describe: 'one or more model names' })
       .option('batch', { type: 'number', default: 8 })
       .option('size', { type: 'number', describe: "input size (default: the model's)" })
@@ -120,12 +122,15 @@ const attackBench = {
       .option('warmup', { type: 'number', default: 1 })
       .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch through the oracle venv (if present)' })
       .option('json', { type: 'boolean', default: false }),
-  handler: async (argv: { model: string[]; batch: number; size?: number; steps: number; reps: number; warmup: number; torch: boolean; json: boolean }) => {
+  handler: async (argv: { attack: 'pgd' | 'apgd-ce'; eps?: string; model: string[]; batch: number; size?: number; steps: number; reps: number; warmup: number; torch: boolean; json: boolean }) => {
+    const m = argv.eps !== undefined ? /^([^/]+)\/([^/]+)$/.exec(argv.eps) : null;
+    const eps = argv.eps === undefined ? undefined : m ? Number(m[1]) / Number(m[2]) : Number(argv.eps);
+    if (eps !== undefined && !(eps > 0)) throw new RangeError(`--eps: expected a number > 0, received ${argv.eps}`);
     const threads = engineInfo().cpu.threads;
     const python = argv.torch ? oraclePythonPath() : null;
     const rows = [];
     for (const name of argv.model) {
-      rows.push(await benchAttack({ model: name, batch: argv.batch, size: argv.size, steps: argv.steps, reps: argv.reps, warmup: argv.warmup, threads, python }));
+      rows.push(await benchAttack({ attack: argv.attack, eps, model: name, batch: argv.batch, size: argv.size, steps: argv.steps, reps: argv.reps, warmup: argv.warmup, threads, python }));
       if (!argv.json) process.stderr.write(`done ${name}\n`);
     }
     if (argv.json) process.stdout.write(JSON.stringify({ threads, rows }, null, 2) + '\n');

@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { type BenchmarkName, prepareBenchmark, type UnitRecord } from '../../robustness/benchmarks.js';
 import { toCsv } from '../../report/csv.js';
 import { RunDir, writeAtomic } from '../../report/run_dir.js';
+import { mergeAutoAttackResults } from '../../robustness/attacks/autoattack_run.js';
 import { checkShardSet, mergeAnalysisShards, mergeAttackShards, readShardRun, type ShardRun } from '../../robustness/shard_merge.js';
 import { writeOutputs } from './analyze.js';
 import { readPBaseline } from './eval.js';
@@ -62,6 +63,14 @@ export function mergeRuns(dirs: string[], out: string, opts: { baseline?: string
 /** Attack or analysis shards: merged and written beside each other as the single run would have. */
 async function mergeOther(dirs: string[], out: string) {
   const runs = dirs.map(readShardRun);
+  if (runs[0].config.attack === 'autoattack') {
+    checkShardSet(runs, 'attack --attack autoattack');
+    const r = { ...mergeAutoAttackResults(runs.map((x) => x.results)), config: { ...runs[0].config, shard: null, merged_from: runs.map((x) => path.resolve(x.dir)) } };
+    mkdirSync(out, { recursive: true });
+    writeAtomic(path.join(out, 'results.json'), JSON.stringify(r, null, 2) + '\n');
+    writeAtomic(path.join(out, 'results.csv'), toCsv(r.log as unknown as Record<string, unknown>[]));
+    return r;
+  }
   if (runs[0].config.attack) {
     const r = mergeAttackShards(runs);
     mkdirSync(out, { recursive: true });
