@@ -4,6 +4,7 @@ import { attackCommand } from './attack.js';
 import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
 import { corruptCommand } from './corrupt.js';
+import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
@@ -11,5 +12,6 @@ import { mergeCommand } from './merge.js';
 import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { plotCommand, reportCommand } from './report.js';
+import { trainCommand } from './train.js';
 
-export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, predictCommand, trainCommand, dataCommand, convertCommand, reportCommand, plotCommand, modelsCommand, benchCommand, infoCommand];
