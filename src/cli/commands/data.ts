@@ -30,7 +30,10 @@ export const dataCommand = {
     }
     for (const split of ['train', 'val'] as const) {
       const bar = new Progress(`fashion-mnist ${split}`);
-      const n = await writeFashionMnist(argv.source, argv.out, split, argv.size, argv.limitPerClass, (done, total) => bar.update({ done, total, rate: 0 }));
+      const t0 = Date.now();
+      const n = await writeFashionMnist(argv.source, argv.out, split, argv.size, argv.limitPerClass, (done, total) =>
+        bar.update({ done, total, rate: done / Math.max((Date.now() - t0) / 1000, 1e-3) }),
+      );
       process.stderr.write(`fashion-mnist: ${n} ${split} images written under ${argv.out}/${split}\n`);
     }
   },

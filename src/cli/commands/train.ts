@@ -132,8 +132,10 @@ export const trainCommand = {
     const cfg = trainConfigFrom(argv);
     checkSchedule({ lr: cfg.lr, totalSteps: 2, warmupSteps: 0, warmupLrInit: 0, lrMin: cfg.lrMin });
     const loadBar = new Progress('loading');
-    const trainSet = await loadSplit(argv.data, 'train', argv.size, argv.limitPerClass, (d, t) => loadBar.update({ done: d, total: t, rate: 0, note: 'train' }));
-    const valSet = await loadSplit(argv.data, 'val', argv.size, argv.limitPerClass, (d, t) => loadBar.update({ done: d, total: t, rate: 0, note: 'val' }));
+    const t0 = Date.now();
+    const rate = (d: number) => d / Math.max((Date.now() - t0) / 1000, 1e-3);
+    const trainSet = await loadSplit(argv.data, 'train', argv.size, argv.limitPerClass, (d, t) => loadBar.update({ done: d, total: t, rate: rate(d), note: 'train' }));
+    const valSet = await loadSplit(argv.data, 'val', argv.size, argv.limitPerClass, (d, t) => loadBar.update({ done: d, total: t, rate: rate(d), note: 'val' }));
     if (valSet.classes.join('/') !== trainSet.classes.join('/')) throw argError(`${argv.data}: train/ and val/ have different class folders`);
     const log = (s: string) => process.stderr.write(s + '\n');
     const stop = gracefulStop(log);
@@ -144,7 +146,7 @@ export const trainCommand = {
         onResume: (e) => log(`train: resuming after epoch ${e} from ${argv.out}/checkpoints`),
         onBatch: (p) => {
           bar ??= new Progress(`epoch ${p.epoch + 1}/${cfg.epochs}`);
-          bar.update({ done: p.done, total: p.total, rate: (p.imagesPerSecond / cfg.batch) * cfg.batch, note: `loss ${p.loss.toFixed(4)} acc ${(100 * p.acc).toFixed(1)}%` });
+          bar.update({ done: p.done * cfg.batch, total: p.total * cfg.batch, rate: p.imagesPerSecond, note: `loss ${p.loss.toFixed(4)} acc ${(100 * p.acc).toFixed(1)}%` });
         },
         onEpoch: (e) => {
           bar = null;

@@ -1,4 +1,5 @@
-// Done-when 1 of issue 16: for a small configuration of each family that trains, one training step (forward in
+// The training parity harness (issue 16, Done-when 1), one test file per family (parity_<family>.test.ts) so each
+// gets its own time budget: for a small configuration of each family that trains, one training step (forward in
 // training mode, label-smoothed loss, backward) matches PyTorch (timm ConvNeXt, torchvision ResNet): parameter
 // gradients rel. L2 <= 1e-4, batch-norm running statistics after the step <= 1e-5; and 20 steps of SGD
 // (Nesterov, under timm's cosine schedule with warm-up) and of AdamW from the same weights and batches stay
@@ -10,21 +11,21 @@ import { fileURLToPath } from 'node:url';
 
 import t from 'tap';
 
-import { readSafetensors, type StateDict } from '../../src/models/checkpoint/index.js';
-import { Model } from '../../src/models/model.js';
-import type { Tensor } from '../../src/native.js';
-import { cosineLr } from '../../src/train/schedule.js';
-import { ORACLE_SKIP, oraclePython, runOracleIn } from '../helpers/oracle.js';
-import { relL2 } from '../helpers/tensor.js';
+import { readSafetensors, type StateDict } from '../../../src/models/checkpoint/index.js';
+import { Model } from '../../../src/models/model.js';
+import type { Tensor } from '../../../src/native.js';
+import { cosineLr } from '../../../src/train/schedule.js';
+import { ORACLE_SKIP, oraclePython, runOracleIn } from '../../helpers/oracle.js';
+import { relL2 } from '../../helpers/tensor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const script = path.join(here, 'oracle_train.py');
+const script = path.join(here, '..', 'oracle_train.py');
 const STEPS = 20;
 const SMOOTHING = 0.1;
 const SGD = { lr: 0.02, momentum: 0.9, nesterov: true, weight_decay: 0.05, lr_min: 1e-4, warmup: 3, warmup_lr_init: 1e-3 };
 const ADAMW = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.05 };
 
-const families = [
+export const families = [
   {
     family: 'convnext',
     entry: 'convnext_tiny',
@@ -54,7 +55,8 @@ function labelsOf(sd: StateDict, t: number): number[] {
   return Array.from(tensorOf(sd, `y${t}`).data, (v) => Math.round(v));
 }
 
-for (const f of families) {
+export function parityTest(family: string): void {
+  const f = families.find((x) => x.family === family)!;
   t.test(`${f.family}: a training step, 20 SGD and 20 AdamW steps match PyTorch`, { skip: oraclePython() ? false : ORACLE_SKIP }, async (t) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lkr-train-parity-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
