@@ -31,9 +31,9 @@ export const families = [
     entry: 'convnext_tiny',
     config: { depths: [1, 1, 2, 1], dims: [16, 24, 32, 48], kernel_size: 7 },
   },
-  { family: 'resnet', entry: 'resnet50', config: { layers: [1, 1, 1, 1] } },
+  { family: 'resnet', entry: 'resnet50', config: { layers: [1, 1, 1, 1] }, frozenBn: true },
   { family: 'resnetv2', entry: 'resnetv2_50x1_bit', config: { layers: [1, 1, 1, 1] } },
-  { family: 'replknet', entry: 'replknet_31b', config: { kernels: [7, 5, 5, 3], layers: [1, 1, 1, 1], channels: [8, 16, 16, 24], small_kernel: 3 } },
+  { family: 'replknet', entry: 'replknet_31b', config: { kernels: [7, 5, 5, 3], layers: [1, 1, 1, 1], channels: [8, 16, 16, 24], small_kernel: 3 }, frozenBn: true },
   { family: 'vit', entry: 'vit_small_patch16_224', config: { depth: 2, dim: 24, heads: 2, img_size: 32, patch: 8 } },
 ];
 
@@ -71,6 +71,7 @@ export function parityTest(family: string): void {
       batch: 8,
       steps: STEPS,
       smoothing: SMOOTHING,
+      frozen_bn: 'frozenBn' in f && f.frozenBn,
       sgd: SGD,
       adamw: ADAMW,
     });
@@ -88,6 +89,12 @@ export function parityTest(family: string): void {
     const r = await m.training.trainBatch(tensorOf(batches, 'x0'), { labels: labelsOf(batches, 0), labelSmoothing: SMOOTHING, returnGrads: true });
     t.ok(Math.abs(r.loss - ref.step1_loss) <= 1e-5, `loss ${r.loss} vs PyTorch ${ref.step1_loss}`);
     const grads = readSafetensors(path.join(dir, 'grads.safetensors'));
+    // A bias followed (through shift-invariant layers) by a training-mode batch-norm has an exactly zero gradient
+    // (the shift is normalised away): both sides hold float noise there. Such tensors are judged against 1% of the
+    // largest tensor gradient norm instead of their own.
+    const l2 = (a: ArrayLike<number>) => Math.sqrt(Array.prototype.reduce.call(a, (s: number, v: number) => s + v * v, 0) as number);
+    let largest = 0;
+    for (const [, g] of grads) largest = Math.max(largest, l2(g.data!));
     let worst = 0;
     let worstKey = '';
     for (const [k, g] of grads) {
@@ -96,7 +103,8 @@ export function parityTest(family: string): void {
         t.fail(`no gradient for ${k}`);
         continue;
       }
-      const e = relL2(ours.data, g.data!);
+      const d = l2(Float64Array.from(ours.data, (v, i) => v - g.data![i]!));
+      const e = d / Math.max(l2(g.data!), 1e-2 * largest);
       if (e > worst) [worst, worstKey] = [e, k];
     }
     t.equal(Object.keys(r.grads ?? {}).length, grads.size, 'a gradient for every parameter, no more');
@@ -123,7 +131,11 @@ export function parityTest(family: string): void {
       for (let s = 0; s < STEPS; s++) {
         const lr = kind === 'sgd' ? cosineLr(sched, s) : ADAMW.lr;
         if (kind === 'sgd') worstLr = Math.max(worstLr, Math.abs(lr - ref.sgd.lrs[s]!));
-        const b = await mm.training.trainBatch(tensorOf(batches, `x${s}`), { labels: labelsOf(batches, s), labelSmoothing: SMOOTHING });
+        const b = await mm.training.trainBatch(tensorOf(batches, `x${s}`), {
+          labels: labelsOf(batches, s),
+          labelSmoothing: SMOOTHING,
+          training: !('frozenBn' in f && f.frozenBn),
+        });
         worstLoss = Math.max(worstLoss, Math.abs(b.loss - ref[kind].losses[s]!));
         mm.training.optimizerStep(lr);
       }
