@@ -66,8 +66,9 @@ def param_groups(model, wd):
 
 model = build()
 randomize_(model)
-init = state_dict_of(model)
-save_file({k: v.clone() for k, v in init.items()}, os.path.join(folder(), "init.safetensors"))
+# Copies: state_dict_of shares the model's buffers, which the one-step run below updates in place.
+init = {k: v.clone() for k, v in state_dict_of(model).items()}
+save_file(init, os.path.join(folder(), "init.safetensors"))
 
 g = torch.Generator().manual_seed(1234)
 batches = {}
