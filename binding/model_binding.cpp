@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "js_tensor.h"
 #include "nn/model.h"
+#include "nn/train.h"
 
 namespace lkb {
 namespace {
@@ -70,7 +71,14 @@ class Model : public Napi::ObjectWrap<Model> {
                         InstanceMethod("reparameterize", &Model::Reparameterize),
                         InstanceMethod("depthwiseKernels", &Model::DepthwiseKernels),
                         InstanceMethod("normalization", &Model::Normalization),
-                        InstanceMethod("toDevice", &Model::ToDevice)});
+                        InstanceMethod("toDevice", &Model::ToDevice),
+                        InstanceMethod("setOptimizer", &Model::SetOptimizer),
+                        InstanceMethod("trainBatch", &Model::TrainBatch),
+                        InstanceMethod("optimizerStep", &Model::OptimizerStep),
+                        InstanceMethod("optimizerState", &Model::OptimizerState),
+                        InstanceMethod("loadOptimizerState", &Model::LoadOptimizerState),
+                        InstanceMethod("emaParams", &Model::EmaParams),
+                        InstanceMethod("loadEmaParams", &Model::LoadEmaParams)});
   }
 
   Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
@@ -85,6 +93,10 @@ class Model : public Napi::ObjectWrap<Model> {
   }
 
   lk::nn::Model& model() { return *model_; }
+  lk::nn::Trainer& trainer() {
+    if (!trainer_) throw lk::ArgError("Model.trainBatch: call setOptimizer(config) first");
+    return *trainer_;
+  }
   std::atomic<int> running{0};
 
  private:
@@ -199,8 +211,106 @@ class Model : public Napi::ObjectWrap<Model> {
 
   Napi::Value Forward(const Napi::CallbackInfo& info);
   Napi::Value InputGradient(const Napi::CallbackInfo& info);
+  Napi::Value TrainBatch(const Napi::CallbackInfo& info);
+
+  // setOptimizer({ kind: "sgd" | "adamw", momentum, dampening, nesterov, weightDecay, beta1, beta2, eps, emaDecay })
+  // starts a fresh optimiser (state cleared, accumulated gradients dropped).
+  Napi::Value SetOptimizer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      require_idle("setOptimizer");
+      Attrs a(env, info.Length() ? info[0] : env.Undefined(), "Model.setOptimizer");
+      lk::nn::OptimizerConfig cfg;
+      const std::string kind = a.s("kind", "sgd");
+      if (kind == "sgd") cfg.kind = lk::nn::OptimizerConfig::Kind::sgd;
+      else if (kind == "adamw") cfg.kind = lk::nn::OptimizerConfig::Kind::adamw;
+      else throw lk::ArgError("Model.setOptimizer: `kind` expected \"sgd\" or \"adamw\", received \"" + kind + "\"");
+      cfg.momentum = a.f("momentum", 0.f);
+      cfg.dampening = a.f("dampening", 0.f);
+      cfg.nesterov = a.b("nesterov", false);
+      cfg.weight_decay = a.f("weightDecay", 0.f);
+      cfg.beta1 = a.f("beta1", 0.9f);
+      cfg.beta2 = a.f("beta2", 0.999f);
+      cfg.eps = a.f("eps", 1e-8f);
+      auto t = std::make_unique<lk::nn::Trainer>(cfg);
+      const float ema = a.f("emaDecay", 0.f);
+      if (ema > 0) t->enable_ema(ema);
+      trainer_ = std::move(t);
+    } catch (const std::exception& e) {
+      to_js_error(env, classify(e)).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  // optimizerStep(lr): the fused update on the mean of the gradients accumulated since the last step.
+  Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      require_idle("optimizerStep");
+      if (info.Length() < 1 || !info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 0))
+        throw lk::ArgError("Model.optimizerStep: expected a learning rate >= 0, received " +
+                           describe(info.Length() ? info[0] : env.Undefined()));
+      trainer().step(*model_, info[0].As<Napi::Number>().DoubleValue());
+    } catch (const std::exception& e) {
+      to_js_error(env, classify(e)).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  static Napi::Object tensors_to_js(Napi::Env env, const std::map<std::string, lk::Tensor>& m) {
+    Napi::Object o = Napi::Object::New(env);
+    for (const auto& [k, v] : m) o.Set(k, tensor_to_js(env, v.to(lk::cpu_device()).clone(), {}));
+    return o;
+  }
+  static std::map<std::string, lk::Tensor> tensors_from_js(const Napi::Value& v, const std::string& what) {
+    if (!v.IsObject()) throw lk::ArgError(what + ": expected an object name -> tensor, received " + describe(v));
+    Napi::Object o = v.As<Napi::Object>();
+    Napi::Array keys = o.GetPropertyNames();
+    std::map<std::string, lk::Tensor> m;
+    for (uint32_t i = 0; i < keys.Length(); i++) {
+      std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+      m[k] = tensor_from_js(o.Get(k), what + " " + k).clone();
+    }
+    return m;
+  }
+
+  Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
+    try {
+      return tensors_to_js(info.Env(), trainer().optimizer().state());
+    } catch (const std::exception& e) {
+      to_js_error(info.Env(), classify(e)).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+  }
+  Napi::Value LoadOptimizerState(const Napi::CallbackInfo& info) {
+    try {
+      require_idle("loadOptimizerState");
+      trainer().optimizer().load_state(tensors_from_js(info.Length() ? info[0] : info.Env().Undefined(), "Model.loadOptimizerState"));
+    } catch (const std::exception& e) {
+      to_js_error(info.Env(), classify(e)).ThrowAsJavaScriptException();
+    }
+    return info.Env().Undefined();
+  }
+  Napi::Value EmaParams(const Napi::CallbackInfo& info) {
+    try {
+      return tensors_to_js(info.Env(), trainer().ema());
+    } catch (const std::exception& e) {
+      to_js_error(info.Env(), classify(e)).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+  }
+  Napi::Value LoadEmaParams(const Napi::CallbackInfo& info) {
+    try {
+      require_idle("loadEmaParams");
+      trainer().set_ema(tensors_from_js(info.Length() ? info[0] : info.Env().Undefined(), "Model.loadEmaParams"));
+    } catch (const std::exception& e) {
+      to_js_error(info.Env(), classify(e)).ThrowAsJavaScriptException();
+    }
+    return info.Env().Undefined();
+  }
 
   std::unique_ptr<lk::nn::Model> model_;
+  std::unique_ptr<lk::nn::Trainer> trainer_;
 };
 
 lk::nn::RunOptions run_options(const Napi::Value& v) {
@@ -317,6 +427,90 @@ Napi::Value Model::InputGradient(const Napi::CallbackInfo& info) {
       }
     }
     auto* w = new RunWorker(env, this, Value(), x, pins, run_options(info.Length() > 2 ? info[2] : env.Undefined()), std::move(grad));
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  } catch (const std::exception& e) {
+    return rejected(env, e);
+  }
+}
+
+// trainBatch(x, { labels, labelSmoothing, bnMomentum, dropPath, seed, training, returnGrads }): one forward
+// in training mode and its backward; the gradients are added to the pending ones (gradient accumulation) and,
+// with returnGrads, handed back by key. Resolves { loss, correct, logits, grads? }.
+class TrainWorker : public Napi::AsyncWorker {
+ public:
+  TrainWorker(Napi::Env env, Model* m, Napi::Object self, lk::Tensor x, Napi::Object x_js, lk::nn::TrainStepOptions o,
+              bool return_grads)
+      : Napi::AsyncWorker(env, "lkrobust:train"), model_(m), x_(std::move(x)), opts_(std::move(o)),
+        return_grads_(return_grads), deferred_(Napi::Promise::Deferred::New(env)) {
+    self_ = Napi::Persistent(self);
+    x_ref_ = Napi::Persistent(x_js);
+    model_->running++;
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      result_ = model_->trainer().accumulate(model_->model(), x_, opts_);
+      if (return_grads_)
+        for (auto& [k, g] : result_.grads) g = g.to(lk::cpu_device());
+    } catch (const std::exception& e) {
+      err_ = classify(e);
+      SetError(err_.message);
+    }
+  }
+  void OnOK() override {
+    model_->running--;
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("loss", result_.loss);
+    o.Set("correct", result_.correct);
+    o.Set("logits", tensor_to_js(env, result_.logits, {x_}));
+    if (return_grads_) {
+      Napi::Object g = Napi::Object::New(env);
+      for (const auto& [k, v] : result_.grads) g.Set(k, tensor_to_js(env, v.clone(), {}));
+      o.Set("grads", g);
+    }
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error&) override {
+    model_->running--;
+    deferred_.Reject(to_js_error(Env(), err_).Value());
+  }
+
+ private:
+  Model* model_;
+  Napi::ObjectReference self_, x_ref_;
+  lk::Tensor x_;
+  lk::nn::TrainStepOptions opts_;
+  bool return_grads_;
+  lk::nn::TrainStepResult result_;
+  Napi::Promise::Deferred deferred_;
+  CaughtError err_;
+};
+
+Napi::Value Model::TrainBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (!model_) throw lk::ArgError("Model was not constructed");
+    trainer();
+    require_idle("trainBatch");
+    lk::Tensor x = tensor_from_js(info.Length() ? info[0] : env.Undefined(), "Model.trainBatch x");
+    if (!x.defined()) throw lk::ArgError("Model.trainBatch: expected an input tensor");
+    Napi::Value ov = info.Length() > 1 ? info[1] : env.Undefined();
+    if (!ov.IsObject()) throw lk::ArgError("Model.trainBatch: expected { labels, ... }, received " + describe(ov));
+    Attrs a(env, ov, "Model.trainBatch");
+    lk::nn::TrainStepOptions o;
+    o.labels = a.ints("labels");
+    if (static_cast<int64_t>(o.labels.size()) != x.dim(0))
+      throw lk::ArgError("Model.trainBatch: expected " + std::to_string(x.dim(0)) + " labels, received " +
+                         std::to_string(o.labels.size()));
+    o.label_smoothing = a.f("labelSmoothing", 0.f);
+    o.bn_momentum = a.f("bnMomentum", 0.1f);
+    o.drop_path_rate = a.f("dropPath", 0.f);
+    o.seed = static_cast<uint64_t>(static_cast<uint32_t>(a.i("seed", 0)));
+    o.training = a.b("training", true);
+    auto* w = new TrainWorker(env, this, Value(), x, info[0].As<Napi::Object>(), std::move(o), a.b("returnGrads", false));
     Napi::Promise p = w->promise();
     w->Queue();
     return p;

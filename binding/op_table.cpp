@@ -85,6 +85,18 @@ const std::vector<OpEntry> kOps = {
     {"batch_norm_backward_params", 4, [](const Attrs& a) -> OpRun {
        float e = a.f("eps", 1e-5f);
        return TWO(lk::NormGrads, lk::batch_norm_backward_params(in[0], in[1], in[2], in[3], e), dgamma, dbeta); }},
+    {"batch_norm_train", 3, [](const Attrs& a) -> OpRun {
+       float e = a.f("eps", 1e-5f);
+       return [=](const Tensors& in) -> Tensors {
+         lk::BatchNormTrainOut r = lk::batch_norm_train(in[0], in[1], in[2], e);
+         return {r.y, r.mean, r.var};
+       }; }},
+    {"batch_norm_train_backward", 5, [](const Attrs& a) -> OpRun {
+       float e = a.f("eps", 1e-5f);
+       return [=](const Tensors& in) -> Tensors {
+         lk::BatchNormTrainGrads r = lk::batch_norm_train_backward(in[0], in[1], in[2], in[3], in[4], e);
+         return {r.dx, r.dgamma, r.dbeta};
+       }; }},
     {"layer_norm", 3, [](const Attrs& a) -> OpRun { float e = a.f("eps", 1e-6f); return ONE(lk::layer_norm(in[0], in[1], in[2], e)); }},
     {"layer_norm_backward_input", 3, [](const Attrs& a) -> OpRun {
        float e = a.f("eps", 1e-6f); return ONE(lk::layer_norm_backward_input(in[0], in[1], in[2], e)); }},

@@ -19,6 +19,7 @@ namespace lk {
   X(conv2d) X(conv2d_backward_input) X(conv2d_backward_params) X(weight_standardize)                  \
   X(weight_standardize_backward) X(linear) X(linear_backward_input) X(linear_backward_params)          \
   X(matmul) X(matmul_backward) X(batch_norm) X(batch_norm_backward_input) X(batch_norm_backward_params) \
+  X(batch_norm_train) X(batch_norm_train_backward)                                                      \
   X(layer_norm) X(layer_norm_backward_input) X(layer_norm_backward_params) X(group_norm)               \
   X(group_norm_backward_input) X(group_norm_backward_params) X(pixel_normalize)                        \
   X(pixel_normalize_backward) X(relu) X(relu_backward) X(gelu) X(gelu_backward) X(softmax)             \
@@ -33,7 +34,7 @@ enum class Op {
 #undef LK_OP_ENUM
   COUNT
 };
-static_assert(static_cast<int>(Op::COUNT) == 47, "update the op count when adding an op");
+static_assert(static_cast<int>(Op::COUNT) == 49, "update the op count when adding an op");
 const char* op_name(Op op);
 
 struct Backend {
@@ -54,6 +55,9 @@ struct Backend {
   Tensor (*batch_norm_backward_input)(const Tensor& dy, const Tensor& gamma, const Tensor& var, float eps);
   NormGrads (*batch_norm_backward_params)(const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& var,
                                           float eps);
+  BatchNormTrainOut (*batch_norm_train)(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
+  BatchNormTrainGrads (*batch_norm_train_backward)(const Tensor& dy, const Tensor& x, const Tensor& gamma,
+                                                   const Tensor& mean, const Tensor& var, float eps);
   Tensor (*layer_norm)(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
   Tensor (*layer_norm_backward_input)(const Tensor& dy, const Tensor& x, const Tensor& gamma, float eps);
   NormGrads (*layer_norm_backward_params)(const Tensor& dy, const Tensor& x, float eps);

@@ -99,6 +99,59 @@ NormGrads batch_norm_backward_params(const Tensor& dy, const Tensor& x, const Te
   return to_grads(dg, db);
 }
 
+// ---- batch norm (training): statistics of the batch, two passes in double ----
+
+BatchNormTrainOut batch_norm_train(const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
+  const int64_t C = x.dim(-1), R = rows_of(x);
+  std::vector<double> sum, unused;
+  channel_sums(x, nullptr, nullptr, unused, sum);  // sum of x per channel
+  std::vector<float> mean(C);
+  for (int64_t c = 0; c < C; c++) mean[c] = static_cast<float>(sum[c] / R);
+  // Second pass about the mean: sum x * (x - mean) = sum (x - mean)^2 (the sum of x - mean is zero).
+  std::vector<double> sq;
+  channel_sums(x, &x, mean.data(), sq, unused);
+  BatchNormTrainOut out{Tensor(), Tensor::empty({C}), Tensor::empty({C})};
+  for (int64_t c = 0; c < C; c++) {
+    out.mean.data()[c] = mean[c];
+    out.var.data()[c] = static_cast<float>(std::max(0.0, sq[c] - (sum[c] - double(mean[c]) * R) * mean[c]) / R);
+  }
+  out.y = cpu::batch_norm(x, g, b, out.mean, out.var, eps);  // qualified: ADL would also find lk::batch_norm
+  return out;
+}
+
+BatchNormTrainGrads batch_norm_train_backward(const Tensor& dy, const Tensor& x, const Tensor& g, const Tensor& mean,
+                                              const Tensor& var, float eps) {
+  const int64_t C = dy.dim(-1), R = rows_of(dy), blk = row_block(C);
+  std::vector<double> rs = bn_rstd(var, eps), dg, db;
+  channel_sums(dy, &x, mean.data(), dg, db);  // dg = sum dy * (x - mean), db = sum dy
+  // dx = a * dy + s * (x - mean) + t per channel.
+  std::vector<float> a(C), s(C), t(C);
+  for (int64_t c = 0; c < C; c++) {
+    const double gr = g.data()[c] * rs[c];
+    a[c] = static_cast<float>(gr);
+    s[c] = static_cast<float>(-gr * rs[c] * rs[c] * dg[c] / R);
+    t[c] = static_cast<float>(-gr * db[c] / R);
+    dg[c] *= rs[c];
+  }
+  BatchNormTrainGrads out;
+  out.dx = Tensor::empty(dy.shape());
+  const float *dp = dy.data(), *xp = x.data(), *mp = mean.data();
+  float* op = out.dx.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r0 = 0; r0 < R; r0 += blk) {
+    const int64_t r1 = std::min(R, r0 + blk);
+    for (int64_t r = r0; r < r1; r++)
+      for (int64_t c = 0; c < C; c++) {
+        const int64_t i = r * C + c;
+        op[i] = a[c] * dp[i] + s[c] * (xp[i] - mp[c]) + t[c];
+      }
+  }
+  NormGrads pg = to_grads(dg, db);
+  out.dgamma = pg.dgamma;
+  out.dbeta = pg.dbeta;
+  return out;
+}
+
 // ---- layer norm over the last dim ----
 
 Tensor layer_norm(const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
@@ -314,6 +367,8 @@ void fill_norm(Backend& b) {
   b.batch_norm = batch_norm;
   b.batch_norm_backward_input = batch_norm_backward_input;
   b.batch_norm_backward_params = batch_norm_backward_params;
+  b.batch_norm_train = batch_norm_train;
+  b.batch_norm_train_backward = batch_norm_train_backward;
   b.layer_norm = layer_norm;
   b.layer_norm_backward_input = layer_norm_backward_input;
   b.layer_norm_backward_params = layer_norm_backward_params;

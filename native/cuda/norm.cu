@@ -64,6 +64,58 @@ NormGrads batch_norm_backward_params(const Tensor& dy, const Tensor& x, const Te
   return params_from_xhat(dy, channel_affine(x, mean.data(), nullptr, var.data(), nullptr, eps));
 }
 
+// ---- batch norm (training): batch statistics by column sums (double accumulators), then the affine map ----
+__global__ void scale_vec_kernel(float* __restrict__ v, long long n, double s) {
+  long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
+  if (i < n) v[i] = static_cast<float>(v[i] * s);
+}
+
+// dx = gamma * rstd * (dy - db / R - xhat * dg / R), per channel c = i % C.
+__global__ void bn_train_dx_kernel(const float* __restrict__ dy, const float* __restrict__ xhat,
+                                   const float* __restrict__ g, const float* __restrict__ var,
+                                   const float* __restrict__ dg, const float* __restrict__ db, float eps,
+                                   double inv_rows, float* __restrict__ dx, long long n, long long C) {
+  long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (; i < n; i += stride) {
+    const long long c = i % C;
+    const double gr = g[c] / sqrt(static_cast<double>(var[c]) + eps);
+    dx[i] = static_cast<float>(gr * (dy[i] - db[c] * inv_rows - xhat[i] * (dg[c] * inv_rows)));
+  }
+}
+
+BatchNormTrainOut batch_norm_train(const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
+  DeviceScope scope(x.device().index);
+  const int64_t C = x.dim(-1), R = rows_of(x);
+  BatchNormTrainOut o{Tensor(), Tensor::empty({C}, x.device()), Tensor::empty({C}, x.device())};
+  column_sum(x.data(), nullptr, o.mean.data(), R, C);
+  scale_vec_kernel<<<grid_for(C), kThreads, 0, current_stream()>>>(o.mean.data(), C, 1.0 / R);
+  check_launch();
+  Tensor xc = channel_affine(x, o.mean.data(), nullptr, nullptr, nullptr, eps);
+  column_sum(xc.data(), xc.data(), o.var.data(), R, C);
+  scale_vec_kernel<<<grid_for(C), kThreads, 0, current_stream()>>>(o.var.data(), C, 1.0 / R);
+  check_launch();
+  o.y = channel_affine(x, o.mean.data(), g.data(), o.var.data(), b.data(), eps);
+  return o;
+}
+
+BatchNormTrainGrads batch_norm_train_backward(const Tensor& dy, const Tensor& x, const Tensor& g, const Tensor& mean,
+                                              const Tensor& var, float eps) {
+  DeviceScope scope(dy.device().index);
+  const int64_t C = dy.dim(-1), R = rows_of(dy);
+  Tensor xhat = channel_affine(x, mean.data(), nullptr, var.data(), nullptr, eps);
+  NormGrads pg = params_from_xhat(dy, xhat);
+  BatchNormTrainGrads o{Tensor::empty(dy.shape(), dy.device()), pg.dgamma, pg.dbeta};
+  const long long n = dy.numel();
+  if (n > 0) {
+    bn_train_dx_kernel<<<grid_for(n), kThreads, 0, current_stream()>>>(dy.data(), xhat.data(), g.data(), var.data(),
+                                                                      pg.dgamma.data(), pg.dbeta.data(), eps,
+                                                                      1.0 / R, o.dx.data(), n, C);
+    check_launch();
+  }
+  return o;
+}
+
 // ---- layer norm over the last dim: one block per row ----
 // Forward (dy null): y = xhat * gamma + beta (gamma/beta null: xhat alone). Backward-input (dy given):
 // dx = rstd * (dxh - mean(dxh) - xhat * mean(dxh * xhat)), dxh = dy * gamma.
@@ -283,6 +335,8 @@ void fill_norm(Backend& b) {
   b.batch_norm = batch_norm;
   b.batch_norm_backward_input = batch_norm_backward_input;
   b.batch_norm_backward_params = batch_norm_backward_params;
+  b.batch_norm_train = batch_norm_train;
+  b.batch_norm_train_backward = batch_norm_train_backward;
   b.layer_norm = layer_norm;
   b.layer_norm_backward_input = layer_norm_backward_input;
   b.layer_norm_backward_params = layer_norm_backward_params;

@@ -48,6 +48,7 @@ class AlexNet : public Model {
   }
 
   std::string family() const override { return "alexnet"; }
+  bool supports_training() const override { return false; }  // not yet: derived weights / dropout
   std::vector<std::string> block_names() const override { return {}; }
 
   Tensor forward(Context& c, const Tensor& x0) override {

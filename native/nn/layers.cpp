@@ -5,9 +5,23 @@
 
 namespace lk::nn {
 
+void ParamGrads::add(const Tensor& param, const Tensor& g) {
+  if (!param.defined() || !g.defined()) return;
+  auto it = by_data.find(param.data());
+  if (it == by_data.end()) by_data.emplace(param.data(), g);
+  else it->second = lk::add(it->second, g);
+}
+
 Tensor conv(Context& c, const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a) {
   Tensor y = lk::conv2d(x, w, b, a);
-  if (c.taping()) {
+  if (c.param_grads()) {
+    c.tape->push([x, w, b, a, grads = c.grads](const Tensor& dy) {
+      ConvGrads g = lk::conv2d_backward_params(dy, x, w.shape(), b.defined(), a);
+      grads->add(w, g.dw);
+      grads->add(b, g.db);
+      return lk::conv2d_backward_input(dy, w, x.shape(), a);
+    });
+  } else if (c.taping()) {
     Shape xs = x.shape();
     c.tape->push([w, xs, a](const Tensor& dy) { return lk::conv2d_backward_input(dy, w, xs, a); });
   }
@@ -24,27 +38,91 @@ Tensor conv(Context& c, const Tensor& x, const Tensor& w, const Tensor& b, int s
 
 Tensor linear(Context& c, const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor y = lk::linear(x, w, b);
-  if (c.taping()) c.tape->push([w](const Tensor& dy) { return lk::linear_backward_input(dy, w); });
+  if (c.param_grads()) {
+    c.tape->push([x, w, b, grads = c.grads](const Tensor& dy) {
+      LinearGrads g = lk::linear_backward_params(dy, x, b.defined());
+      grads->add(w, g.dw);
+      grads->add(b, g.db);
+      return lk::linear_backward_input(dy, w);
+    });
+  } else if (c.taping()) {
+    c.tape->push([w](const Tensor& dy) { return lk::linear_backward_input(dy, w); });
+  }
   return y;
+}
+
+// running = (1 - m) * running + m * batch, in place on the parameter's storage (PyTorch's rule; the variance
+// term is the unbiased batch variance, the normalisation used the biased one).
+static void update_running(const Tensor& running, const Tensor& batch, float m, double unbias) {
+  if (!running.device().is_cpu())
+    throw NotImplemented("batch_norm running-statistics update is implemented on cpu only, received " +
+                         running.device().str());
+  std::vector<float> b = batch.to_vector();
+  float* r = running.data();
+  for (size_t i = 0; i < b.size(); i++)
+    r[i] = static_cast<float>((1.0 - m) * r[i] + m * (b[i] * unbias));
 }
 
 Tensor batch_norm(Context& c, const Tensor& x, const Tensor& g, const Tensor& b, const Tensor& mean,
                   const Tensor& var, float eps) {
+  if (c.training) {
+    BatchNormTrainOut o = lk::batch_norm_train(x, g, b, eps);
+    const double rows = static_cast<double>(x.numel() / x.dim(-1));
+    update_running(mean, o.mean, c.bn_momentum, 1.0);
+    update_running(var, o.var, c.bn_momentum, rows / (rows - 1.0));
+    if (c.taping()) {
+      c.tape->push([x, g, b, bm = o.mean, bv = o.var, eps, grads = c.grads](const Tensor& dy) {
+        BatchNormTrainGrads d = lk::batch_norm_train_backward(dy, x, g, bm, bv, eps);
+        if (grads) {
+          grads->add(g, d.dgamma);
+          grads->add(b, d.dbeta);
+        }
+        return d.dx;
+      });
+    }
+    return o.y;
+  }
   Tensor y = lk::batch_norm(x, g, b, mean, var, eps);
-  if (c.taping()) c.tape->push([g, var, eps](const Tensor& dy) { return lk::batch_norm_backward_input(dy, g, var, eps); });
+  if (c.param_grads()) {
+    c.tape->push([x, g, b, mean, var, eps, grads = c.grads](const Tensor& dy) {
+      NormGrads d = lk::batch_norm_backward_params(dy, x, mean, var, eps);
+      grads->add(g, d.dgamma);
+      grads->add(b, d.dbeta);
+      return lk::batch_norm_backward_input(dy, g, var, eps);
+    });
+  } else if (c.taping()) {
+    c.tape->push([g, var, eps](const Tensor& dy) { return lk::batch_norm_backward_input(dy, g, var, eps); });
+  }
   return y;
 }
 
 Tensor layer_norm(Context& c, const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
   Tensor y = lk::layer_norm(x, g, b, eps);
-  if (c.taping()) c.tape->push([x, g, eps](const Tensor& dy) { return lk::layer_norm_backward_input(dy, x, g, eps); });
+  if (c.taping()) {
+    c.tape->push([x, g, b, eps, grads = c.grads](const Tensor& dy) {
+      if (grads) {
+        NormGrads d = lk::layer_norm_backward_params(dy, x, eps);
+        grads->add(g, d.dgamma);
+        grads->add(b, d.dbeta);
+      }
+      return lk::layer_norm_backward_input(dy, x, g, eps);
+    });
+  }
   return y;
 }
 
 Tensor group_norm(Context& c, const Tensor& x, int groups, const Tensor& g, const Tensor& b, float eps) {
   Tensor y = lk::group_norm(x, groups, g, b, eps);
-  if (c.taping())
-    c.tape->push([x, groups, g, eps](const Tensor& dy) { return lk::group_norm_backward_input(dy, x, groups, g, eps); });
+  if (c.taping()) {
+    c.tape->push([x, groups, g, b, eps, grads = c.grads](const Tensor& dy) {
+      if (grads) {
+        NormGrads d = lk::group_norm_backward_params(dy, x, groups, eps);
+        grads->add(g, d.dgamma);
+        grads->add(b, d.dbeta);
+      }
+      return lk::group_norm_backward_input(dy, x, groups, g, eps);
+    });
+  }
   return y;
 }
 
@@ -63,7 +141,13 @@ Tensor gelu(Context& c, const Tensor& x, GeluApprox approx) {
 
 Tensor mul(Context& c, const Tensor& x, const Tensor& s) {
   Tensor y = lk::mul(x, s);
-  if (c.taping()) c.tape->push([x, s](const Tensor& dy) { return lk::mul_backward(dy, x, s).da; });
+  if (c.taping()) {
+    c.tape->push([x, s, grads = c.grads](const Tensor& dy) {
+      BinaryGrads d = lk::mul_backward(dy, x, s);
+      if (grads) grads->add(s, d.db);
+      return d.da;
+    });
+  }
   return y;
 }
 
@@ -118,6 +202,44 @@ Tensor pixel_normalize(Context& c, const Tensor& x, const std::vector<float>& me
   return y;
 }
 
+// Drop-path (stochastic depth, as timm's DropPath with scale_by_keep): sample n's branch is kept with
+// probability 1 - rate and then scaled by 1 / (1 - rate). The coin is a hash of (seed, block, sample), so a
+// rerun with the same seed drops the same branches whatever the thread count.
+static uint64_t mix64(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static std::vector<float> drop_path_scales(const Context& c, int block, int64_t n) {
+  const float rate = c.drop_path_rates[block];
+  std::vector<float> s(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; i++) {
+    const uint64_t h = mix64(c.drop_seed ^ mix64(static_cast<uint64_t>(block) * 0x100000001b3ull + static_cast<uint64_t>(i)));
+    const double u = static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+    s[i] = u < rate ? 0.f : 1.f / (1.f - rate);
+  }
+  return s;
+}
+
+static Tensor scale_samples(const Tensor& t, const std::vector<float>& s) {
+  if (!t.device().is_cpu()) throw NotImplemented("drop-path is implemented on cpu only, received " + t.device().str());
+  Tensor y = Tensor::empty(t.shape());
+  const int64_t per = t.numel() / t.dim(0);
+  for (int64_t i = 0; i < t.dim(0); i++)
+    for (int64_t j = 0; j < per; j++) y.data()[i * per + j] = t.data()[i * per + j] * s[i];
+  return y;
+}
+
+static Tensor maybe_drop_path(Context& c, int block, const Tensor& branch_out) {
+  if (!c.training || block >= static_cast<int>(c.drop_path_rates.size()) || c.drop_path_rates[block] <= 0.f)
+    return branch_out;
+  std::vector<float> s = drop_path_scales(c, block, branch_out.dim(0));
+  if (c.taping()) c.tape->push([s](const Tensor& dy) { return scale_samples(dy, s); });
+  return scale_samples(branch_out, s);
+}
+
 void record(Context& c, const std::string& name, const Tensor& x) {
   if (c.record_blocks) c.records.push_back(summarize(name, x, c.record_skip_tokens));
 }
@@ -134,7 +256,7 @@ Tensor residual(Context& c, const std::string& name, const Tensor& x,
   if (outer) c.tape = &sub;
   Tensor y;
   try {
-    y = lk::add(x, branch(c, x));
+    y = lk::add(x, maybe_drop_path(c, index, branch(c, x)));
   } catch (...) {
     c.tape = outer;
     throw;
@@ -162,7 +284,7 @@ Tensor residual(Context& c, const std::string& name, const Tensor& x,
     y = shortcut(c, x);
     if (!skip) {
       if (outer) c.tape = &t_branch;
-      y = lk::add(y, branch(c, x));
+      y = lk::add(y, maybe_drop_path(c, index, branch(c, x)));
     }
   } catch (...) {
     c.tape = outer;

@@ -55,6 +55,7 @@ void Model::set_params(const std::map<std::string, Tensor>& params) {
   for (const auto& [k, v] : params) params_[k] = v.to(device_);
   prepare();
   ready_ = true;
+  stale_ = false;
 }
 
 void Model::to_device(Device d) {
@@ -75,8 +76,16 @@ Tensor Model::maybe(const std::string& name) const {
   return it == params_.end() ? Tensor() : it->second;
 }
 
+std::vector<float> Model::drop_path_rates(float r) const {
+  const size_t n = block_names().size();
+  std::vector<float> rates(n, 0.f);
+  for (size_t i = 0; i < n && n > 1; i++) rates[i] = static_cast<float>(r * static_cast<double>(i) / (n - 1));
+  return rates;
+}
+
 RunResult run_model(Model& m, const Tensor& x, const RunOptions& opts, const GradRequest* grad) {
   if (!m.ready()) throw ArgError(m.family() + ": parameters are not loaded");
+  m.refresh_if_stale();
   if (x.ndim() != 4 || x.dim(3) != 3)
     throw ArgError(m.family() + ": expected input (N, H, W, 3) in [0, 1], received " + shape_str(x.shape()));
   int nb = static_cast<int>(m.block_names().size());

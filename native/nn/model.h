@@ -44,6 +44,23 @@ class Model {
   // Depthwise kernels as the model applies them, by checkpoint key prefix (kernel attention distance).
   virtual std::vector<std::pair<std::string, Tensor>> depthwise_kernels() const { return {}; }
 
+  // Training (native/nn/train.h): whether forward in training mode yields gradients for every parameter.
+  virtual bool supports_training() const { return true; }
+  // Drop-path rate of each residual block for a deepest rate r: linear from 0 to r over blocks (timm).
+  virtual std::vector<float> drop_path_rates(float r) const;
+  // After a backward with parameter gradients: turn gradients of derived weights (keyed by their data) into
+  // gradients of the parameters they come from (ResNetV2: through weight standardisation). Default: none.
+  virtual void finish_param_grads(ParamGrads& g) const {}
+  // The parameters were changed in place (an optimiser step): derived state is rebuilt before the next pass
+  // that reads it.
+  void params_updated() { stale_ = true; }
+  void refresh_if_stale() {
+    if (stale_) {
+      prepare();
+      stale_ = false;
+    }
+  }
+
   std::vector<float> mean{0.485f, 0.456f, 0.406f}, std{0.229f, 0.224f, 0.225f};
 
  protected:
@@ -54,6 +71,7 @@ class Model {
   std::vector<ParamSpec> specs_;
   std::map<std::string, Tensor> params_;
   bool ready_ = false;
+  bool stale_ = false;
   Device device_;
 };
 

@@ -62,6 +62,9 @@ class RepLKNet : public Model {
   }
 
   std::string family() const override { return "replknet"; }
+  // Training runs the unfused graph (conv -> BN everywhere, the small kernel beside the large one); the fused
+  // parameter set has no BN left to train.
+  bool supports_training() const override { return !fused_; }
   std::vector<std::string> block_names() const override { return units_; }
 
   // Fuses lkb_origin (+ small_conv) of every RepLK block into lkb_reparam.{weight,bias} (REFERENCE.md §1.1). On a
@@ -98,6 +101,7 @@ class RepLKNet : public Model {
   }
 
   Tensor forward(Context& c, const Tensor& x0) override {
+    if (c.training || c.param_grads()) return forward_unfused(c, x0);
     Tensor x = pixel_normalize(c, x0, mean, std);
     const int64_t c0 = channels_[0];
     x = relu(c, conv(c, x, f("stem.0").w, f("stem.0").b, 2, 1));
@@ -178,6 +182,80 @@ class RepLKNet : public Model {
   }
 
  private:
+  // conv (no bias) -> BN [-> ReLU], PyTorch's padding k // 2, on the raw parameters (training, parameter gradients).
+  Tensor conv_bn(Context& c, const Tensor& x, const std::string& n, int stride, int groups, bool relu_after) {
+    const Tensor w = p(n + ".conv.weight");
+    const int k = static_cast<int>(w.dim(2));
+    Tensor y = conv(c, x, w, Tensor(), stride, k / 2, groups);
+    y = batch_norm(c, y, p(n + ".bn.weight"), p(n + ".bn.bias"), p(n + ".bn.running_mean"), p(n + ".bn.running_var"), kEps);
+    return relu_after ? relu(c, y) : y;
+  }
+  Tensor bn(Context& c, const Tensor& x, const std::string& n) {
+    return batch_norm(c, x, p(n + ".weight"), p(n + ".bias"), p(n + ".running_mean"), p(n + ".running_var"), kEps);
+  }
+  // a(x) + b(x) on one input: each on its own tape, the input gradient the sum of both (not a residual block).
+  Tensor fork_sum(Context& c, const Tensor& x, const std::function<Tensor(Context&, const Tensor&)>& a,
+                  const std::function<Tensor(Context&, const Tensor&)>& b) {
+    Tape ta, tb;
+    Tape* outer = c.tape;
+    Tensor y;
+    try {
+      if (outer) c.tape = &ta;
+      Tensor ya = a(c, x);
+      if (outer) c.tape = &tb;
+      y = lk::add(ya, b(c, x));
+    } catch (...) {
+      c.tape = outer;
+      throw;
+    }
+    c.tape = outer;
+    if (outer) {
+      auto sa = std::make_shared<Tape>(std::move(ta)), sb = std::make_shared<Tape>(std::move(tb));
+      outer->push([sa, sb](const Tensor& dy) { return lk::add(sa->backward(dy), sb->backward(dy)); });
+    }
+    return y;
+  }
+
+  Tensor forward_unfused(Context& c, const Tensor& x0) {
+    if (fused_) throw NotImplemented("replknet: the re-parameterised graph cannot be trained (load the unfused checkpoint)");
+    Tensor x = pixel_normalize(c, x0, mean, std);
+    const int c0 = static_cast<int>(channels_[0]);
+    x = conv_bn(c, x, "stem.0", 2, 1, true);
+    x = conv_bn(c, x, "stem.1", 1, c0, true);
+    x = conv_bn(c, x, "stem.2", 1, 1, true);
+    x = conv_bn(c, x, "stem.3", 2, c0, true);
+    size_t u = 0;
+    for (int s = 0; s < 4; s++) {
+      const int dw = static_cast<int>(dw_channels(s));
+      for (int j = 0; j < layers_[s]; j++) {
+        const std::string lkb = units_[u++], ffn = units_[u++];
+        x = residual(c, lkb, x, [&](Context& cc, const Tensor& in) {
+          Tensor y = conv_bn(cc, bn(cc, in, lkb + ".prelkb_bn"), lkb + ".pw1", 1, 1, true);
+          const std::string big = lkb + ".large_kernel";
+          if (small_ > 0)
+            y = fork_sum(cc, y, [&](Context& c2, const Tensor& t) { return conv_bn(c2, t, big + ".lkb_origin", 1, dw, false); },
+                         [&](Context& c2, const Tensor& t) { return conv_bn(c2, t, big + ".small_conv", 1, dw, false); });
+          else
+            y = conv_bn(cc, y, big + ".lkb_origin", 1, dw, false);
+          return conv_bn(cc, relu(cc, y), lkb + ".pw2", 1, 1, false);
+        });
+        x = residual(c, ffn, x, [&](Context& cc, const Tensor& in) {
+          Tensor y = gelu(cc, conv_bn(cc, bn(cc, in, ffn + ".preffn_bn"), ffn + ".pw1", 1, 1, false));
+          return conv_bn(cc, y, ffn + ".pw2", 1, 1, false);
+        });
+      }
+      if (s < 3) {
+        const std::string t = "transitions." + std::to_string(s);
+        x = conv_bn(c, x, t + ".0", 1, 1, true);
+        x = conv_bn(c, x, t + ".1", 2, static_cast<int>(channels_[s + 1]), true);
+      }
+    }
+    if (c.features_only) return x;
+    x = global_avg_pool(c, bn(c, x, "norm"));  // BN on the map: in training its statistics are over N, H, W
+    if (classes_ == 0) return x;
+    return linear(c, x, p("head.weight"), p("head.bias"));
+  }
+
   int64_t dw_channels(int s) const { return static_cast<int64_t>(std::llround(dw_ratio_ * channels_[s])); }
   int64_t ffn_channels(int s) const { return static_cast<int64_t>(std::llround(ffn_ratio_ * channels_[s])); }
 

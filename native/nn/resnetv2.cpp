@@ -48,6 +48,16 @@ class ResNetV2 : public Model {
   }
 
   std::string family() const override { return "resnetv2"; }
+  // The forward convolves standardised weights; their gradients go back through the standardisation.
+  void finish_param_grads(ParamGrads& g) const override {
+    for (const auto& [n, ws] : standardized_) {
+      auto it = g.by_data.find(ws.data());
+      if (it == g.by_data.end()) continue;
+      Tensor dw = lk::weight_standardize_backward(it->second, p(n + ".weight"), kStdConvEps);
+      g.by_data.erase(it);
+      g.add(p(n + ".weight"), dw);
+    }
+  }
   std::vector<std::string> block_names() const override { return blocks_; }
 
   Tensor forward(Context& c, const Tensor& x0) override {

@@ -14,7 +14,9 @@ namespace {
 // its row 0 being cls_token + pos_embed[0] and the others pos_embed[1..]. Built from pad2d (tokens seen as an
 // (N, P, 1, D) map padded by one row on top) and add, so it runs on any backend; the backward crops the
 // gradient's first row away (pad2d_backward), the added table being a constant for the input gradient.
-Tensor prepend_cls_add_pos(Context& c, const Tensor& tokens, const Tensor& table) {
+// Training: the table's gradient is the batch sum of dy; its row 0 goes to cls_token too.
+Tensor prepend_cls_add_pos(Context& c, const Tensor& tokens, const Tensor& table, const Tensor& pos_embed,
+                           const Tensor& cls_token) {
   const int64_t N = tokens.dim(0), P = tokens.dim(1), D = tokens.dim(2);
   if (table.numel() != (P + 1) * D)
     throw ArgError("vit: position table holds " + std::to_string(table.numel()) + " values, expected (" +
@@ -25,7 +27,17 @@ Tensor prepend_cls_add_pos(Context& c, const Tensor& tokens, const Tensor& table
   // The table, one row of (1 + P) * D values on the tokens' device, is broadcast over the N images.
   Tensor y = lk::add(padded, table).reshape({N, P + 1, D});
   if (c.taping()) {
-    c.tape->push([top, N, P, D](const Tensor& dy) {
+    c.tape->push([top, N, P, D, grads = c.grads, pos_embed, cls_token](const Tensor& dy) {
+      if (grads) {
+        Tensor h = dy.to(cpu_device());
+        const int64_t TD = (P + 1) * D;
+        Tensor dtable = Tensor::zeros({1, P + 1, D});
+        for (int64_t n = 0; n < N; n++)
+          for (int64_t i = 0; i < TD; i++) dtable.data()[i] += h.data()[n * TD + i];
+        Tensor dcls = Tensor::from_vector(std::vector<float>(dtable.data(), dtable.data() + D), {1, 1, D});
+        grads->add(pos_embed, dtable.to(dy.device()));
+        grads->add(cls_token, dcls.to(dy.device()));
+      }
       return lk::pad2d_backward(dy.reshape({N, P + 1, 1, D}), top).reshape({N, P, D});
     });
   }
@@ -96,6 +108,16 @@ class ViT : public Model {
 
   std::string family() const override { return "vit"; }
   std::vector<std::string> block_names() const override { return units_; }
+  // timm: one rate per transformer block, linear over blocks, used by both its attention and MLP residuals.
+  std::vector<float> drop_path_rates(float r) const override {
+    std::vector<float> rates;
+    for (int b = 0; b < depth_; b++) {
+      const float v = depth_ > 1 ? static_cast<float>(r * static_cast<double>(b) / (depth_ - 1)) : 0.f;
+      rates.push_back(v);
+      rates.push_back(v);
+    }
+    return rates;
+  }
 
   Tensor forward(Context& c, const Tensor& x0) override {
     if (x0.dim(1) != img_ || x0.dim(2) != img_)
@@ -106,7 +128,7 @@ class ViT : public Model {
     Tensor x = pixel_normalize(c, x0, mean, std);
     x = conv(c, x, p("patch_embed.proj.weight"), p("patch_embed.proj.bias"), patch_, 0);  // (N, g, g, D)
     x = reshape(c, x, {N, static_cast<int64_t>(grid_) * grid_, D});                        // row-major patches
-    x = prepend_cls_add_pos(c, x, token_table_);
+    x = prepend_cls_add_pos(c, x, token_table_, p("pos_embed"), p("cls_token"));
     c.record_skip_tokens = 1;  // block records over the 196 patch tokens, as the released variance code
     record(c, "patch_embed", x);
     for (int b = 0; b < depth_; b++) {

@@ -167,6 +167,14 @@ void norm_cases(std::vector<Case>& out) {
                      NormGrads r = batch_norm_backward_params(t[0], t[1], t[2], t[3], 1e-5f);
                      return Tensors{r.dgamma, r.dbeta};
                    }});
+    out.push_back({"batch_norm_train", d, {x, g, b}, [](const Tensors& t) {
+                     BatchNormTrainOut r = batch_norm_train(t[0], t[1], t[2], 1e-5f);
+                     return Tensors{r.y, r.mean, r.var};
+                   }});
+    out.push_back({"batch_norm_train_backward", d, {dy, x, g, mean, var}, [](const Tensors& t) {
+                     BatchNormTrainGrads r = batch_norm_train_backward(t[0], t[1], t[2], t[3], t[4], 1e-5f);
+                     return Tensors{r.dx, r.dgamma, r.dbeta};
+                   }});
     out.push_back({"layer_norm", d, {x, g, b}, [](const Tensors& t) { return Tensors{layer_norm(t[0], t[1], t[2], 1e-6f)}; }});
     out.push_back({"layer_norm_backward_input", d, {dy, x, g}, [](const Tensors& t) {
                      return Tensors{layer_norm_backward_input(t[0], t[1], t[2], 1e-6f)};

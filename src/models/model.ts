@@ -44,7 +44,7 @@ export interface GradientResult extends ForwardResult {
 /** What inputGradient differentiates: a loss on labels (cross-entropy by default, or DLR), or <logits, dlogits>. */
 export type GradientTarget = { labels: number[]; loss?: 'ce' | 'dlr' | 'dlr-targeted'; targets?: number[] } | { dlogits: Tensor };
 
-interface NativeModel {
+interface NativeModel extends NativeTraining {
   paramSpecs(): ParamSpec[];
   setParams(p: Record<string, Tensor>): void;
   getParams(): Record<string, Tensor>;
@@ -57,11 +57,63 @@ interface NativeModel {
   toDevice(device: string): void;
 }
 
+/** Options of one training batch (native/nn/train.h). */
+export interface TrainBatchOptions {
+  labels: number[];
+  /** torch.nn.CrossEntropyLoss label_smoothing. */
+  labelSmoothing?: number;
+  /** Batch-norm running-statistics momentum (PyTorch's rule; default 0.1). */
+  bnMomentum?: number;
+  /** Drop-path rate of the deepest residual block (linear from 0 over blocks, as timm). */
+  dropPath?: number;
+  /** Seed of the drop-path coins (an unsigned 32-bit integer). */
+  seed?: number;
+  /** false: gradients with the running statistics (batch-norm frozen). Default true. */
+  training?: boolean;
+  /** Also hand back this batch's gradients by key. */
+  returnGrads?: boolean;
+}
+
+export interface TrainBatchResult {
+  /** Mean label-smoothed cross-entropy over the batch. */
+  loss: number;
+  /** Samples whose arg-max logit is the label. */
+  correct: number;
+  logits: Tensor;
+  grads?: Record<string, Tensor>;
+}
+
+/** torch.optim.SGD (momentum, dampening, nesterov) or torch.optim.AdamW; decay skips norms and biases (timm). */
+export interface OptimizerOptions {
+  kind: 'sgd' | 'adamw';
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Keep an EMA of the weights with this decay (0 = none). */
+  emaDecay?: number;
+}
+
+interface NativeTraining {
+  setOptimizer(o: OptimizerOptions): void;
+  trainBatch(x: Tensor, o: TrainBatchOptions): Promise<TrainBatchResult>;
+  optimizerStep(lr: number): void;
+  optimizerState(): Record<string, Tensor>;
+  loadOptimizerState(s: Record<string, Tensor>): void;
+  emaParams(): Record<string, Tensor>;
+  loadEmaParams(s: Record<string, Tensor>): void;
+}
+
 type NativeModelCtor = new (family: string, config: Record<string, ConfigValue>) => NativeModel;
 
 export interface ModelOptions {
   /** Overrides of the entry's config by option name (e.g. { kernelSize: 13 } for ConvNeXt). */
   options?: Record<string, number>;
+  /** Raw graph config keys over the entry's (e.g. { depths: [1, 1, 2, 1], dims: [...] }): small training configs. */
+  config?: Record<string, ConfigValue>;
   /** Where the parameters live and the model runs: 'cpu' (default), 'cuda' or 'cuda:N'. */
   device?: string;
   /** The input normalisation (the model's first op) instead of the entry's, e.g. ImageNet mean/std for every
@@ -85,6 +137,7 @@ export class Model {
       }
       config[o.configKey] = v;
     }
+    Object.assign(config, opts.config ?? {});
     this.config = config;
     const Ctor = addon().Model as NativeModelCtor;
     try {
@@ -162,6 +215,35 @@ export class Model {
 
   depthwiseKernels(): { name: string; weight: Tensor }[] {
     return this.native.depthwiseKernels();
+  }
+
+  /** The training calls of the native graph (src/train drives them). */
+  get training(): NativeTraining {
+    const n = this.native;
+    const wrap =
+      <A extends unknown[], R>(f: (...a: A) => R) =>
+      (...a: A): R => {
+        try {
+          return f.apply(n, a);
+        } catch (e) {
+          throw new EngineError((e as Error).message, (e as { code?: string }).code ?? 'LKR_ENGINE');
+        }
+      };
+    return {
+      setOptimizer: wrap(n.setOptimizer),
+      trainBatch: async (x, o) => {
+        try {
+          return await n.trainBatch(x, o);
+        } catch (e) {
+          throw new EngineError((e as Error).message, (e as { code?: string }).code ?? 'LKR_ENGINE');
+        }
+      },
+      optimizerStep: wrap(n.optimizerStep),
+      optimizerState: wrap(n.optimizerState),
+      loadOptimizerState: wrap(n.loadOptimizerState),
+      emaParams: wrap(n.emaParams),
+      loadEmaParams: wrap(n.loadEmaParams),
+    };
   }
 }
 

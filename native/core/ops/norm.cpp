@@ -32,6 +32,24 @@ NormGrads batch_norm_backward_params(const Tensor& dy, const Tensor& x, const Te
   return LK_IMPL(d, batch_norm_backward_params)(dy, x, mean, var, eps);
 }
 
+BatchNormTrainOut batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
+  check::min_rank(x, 2, "batch_norm_train", "x");
+  check::require(x.numel() / x.dim(-1) >= 2, "batch_norm_train: expected more than one value per channel, received x " +
+                                                 shape_str(x.shape()));
+  channel_vecs("batch_norm_train", x, {{&gamma, "gamma"}, {&beta, "beta"}});
+  Device d = check::same_device("batch_norm_train", {&x, &gamma, &beta});
+  return LK_IMPL(d, batch_norm_train)(x, gamma, beta, eps);
+}
+
+BatchNormTrainGrads batch_norm_train_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
+                                              const Tensor& mean, const Tensor& var, float eps) {
+  check::min_rank(x, 2, "batch_norm_train_backward", "x");
+  check::shape_eq(dy, x.shape(), "batch_norm_train_backward", "dy");
+  channel_vecs("batch_norm_train_backward", x, {{&gamma, "gamma"}, {&mean, "mean"}, {&var, "var"}});
+  Device d = check::same_device("batch_norm_train_backward", {&dy, &x, &gamma, &mean, &var});
+  return LK_IMPL(d, batch_norm_train_backward)(dy, x, gamma, mean, var, eps);
+}
+
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
   check::min_rank(x, 1, "layer_norm", "x");
   channel_vecs("layer_norm", x, {{&gamma, "gamma"}, {&beta, "beta"}});

@@ -15,6 +15,20 @@ Tensor batch_norm_backward_input(const Tensor& dy, const Tensor& gamma, const Te
 NormGrads batch_norm_backward_params(const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& var,
                                      float eps);
 
+// Training-mode batch-norm: statistics of this batch over every dim but the last (N, H, W of NHWC).
+// mean and the biased variance (what normalises) come back so the caller can update running statistics
+// (PyTorch's running_var uses the unbiased one: var * M / (M - 1), M = rows).
+struct BatchNormTrainOut {
+  Tensor y, mean, var;  // y like x; mean, var (C)
+};
+BatchNormTrainOut batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
+// Backward through the batch statistics: dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+struct BatchNormTrainGrads {
+  Tensor dx, dgamma, dbeta;
+};
+BatchNormTrainGrads batch_norm_train_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
+                                              const Tensor& mean, const Tensor& var, float eps);
+
 // Layer-norm over the last dim (channels of NHWC, or features of tokens), biased variance.
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
 Tensor layer_norm_backward_input(const Tensor& dy, const Tensor& x, const Tensor& gamma, float eps);

@@ -13,6 +13,7 @@ import { corruptBench } from './bench_corrupt.js';
 import { benchLoader } from '../../bench/loader.js';
 import { benchModel } from '../../bench/model.js';
 import { oraclePythonPath } from '../../bench/oracle.js';
+import { benchTrain } from '../../bench/train.js';
 import { addon, engineInfo } from '../../native.js';
 
 function table(rows: Record<string, unknown>[]): string {
@@ -166,9 +167,40 @@ const analysesBench = {
   },
 };
 
+const trainBench = {
+  command: 'train',
+  describe: 'Training images/s (train-mode forward, loss, backward, fused optimiser step) beside PyTorch (same model, threads, batch, channels-last)',
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', default: 'convnext_tiny', describe: 'registry name' })
+      .option('config', { type: 'string', default: '{"depths":[1,1,3,1],"dims":[32,64,128,256]}', describe: 'graph config keys as JSON (a small configuration)' })
+      .option('batch', { type: 'number', default: 64 })
+      .option('size', { type: 'number', default: 32 })
+      .option('optimizer', { type: 'string', default: 'adamw', choices: ['adamw', 'sgd'] })
+      .option('reps', { type: 'number', default: 5 })
+      .option('warmup', { type: 'number', default: 2 })
+      .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch through the oracle venv (if present)' })
+      .option('json', { type: 'boolean', default: false })
+      .example('$0 bench train --model convnext_tiny --batch 64', 'the small ConvNeXt at 32x32')
+      .example(`$0 bench train --model resnet50 --config '{"layers":[1,1,1,1]}' --optimizer sgd`, 'a small ResNet with SGD'),
+  handler: async (argv: { model: string; config: string; batch: number; size: number; optimizer: 'adamw' | 'sgd'; reps: number; warmup: number; torch: boolean; json: boolean }) => {
+    const threads = engineInfo().cpu.threads;
+    const python = argv.torch ? oraclePythonPath() : null;
+    let config: Record<string, number | number[] | string>;
+    try {
+      config = JSON.parse(argv.config) as Record<string, number | number[] | string>;
+    } catch (e) {
+      throw Object.assign(new RangeError(`--config: not JSON (${(e as Error).message})`), { code: 'LKR_ARG' });
+    }
+    const row = await benchTrain({ name: argv.model, config, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, optimizer: argv.optimizer, python });
+    if (argv.json) process.stdout.write(JSON.stringify({ threads, rows: [row] }, null, 2) + '\n');
+    else process.stdout.write(table([row] as unknown as Record<string, unknown>[]) + '\n' + (python ? '' : '(no oracle venv: PyTorch columns empty)\n'));
+  },
+};
+
 export const benchCommand = {
   command: 'bench <what>',
   describe: 'Benchmarks: model throughput vs PyTorch, the data loader vs the engine, kernels vs oneDNN, attacks, analyses, corruptions',
-  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).command(analysesBench as never).command(corruptBench as never).demandCommand(1),
+  builder: (y: Argv) => y.command(dwconvBench as never).command(modelBench as never).command(loaderBench as never).command(attackBench as never).command(analysesBench as never).command(corruptBench as never).command(trainBench as never).demandCommand(1),
   handler: () => {},
 };

@@ -4,6 +4,7 @@ import { attackCommand } from './attack.js';
 import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
 import { corruptCommand } from './corrupt.js';
+import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
@@ -13,6 +14,7 @@ import { predictCommand } from './predict.js';
 import { preprocessCommand } from './preprocess.js';
 import { plotCommand, reportCommand } from './report.js';
 import { suiteCommand } from './suite.js';
+import { trainCommand } from './train.js';
 import { weightsCommand } from './weights.js';
 
-export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, suiteCommand, predictCommand, preprocessCommand, convertCommand, reportCommand, plotCommand, modelsCommand, weightsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, suiteCommand, trainCommand, dataCommand, predictCommand, preprocessCommand, convertCommand, reportCommand, plotCommand, modelsCommand, weightsCommand, benchCommand, infoCommand];
