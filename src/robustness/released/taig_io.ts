@@ -45,7 +45,7 @@ export function readSelectedImagesCsv(file: string, valDir: string): ListedImage
 
 /** The crafting loader: Resize((warp, warp)) bilinear, CenterCrop(crop), in [0, 1]. */
 export async function loadWarpThenCrop(files: string[], warp = 256, crop = 224): Promise<Tensor> {
-  const x = await loadImages(files, { inputSize: warp, cropPct: 1, interpolation: 'bilinear', warp: true, mean: [0, 0, 0], std: [1, 1, 1] });
+  const x = await loadImages(files, { inputSize: warp, cropPct: 1, interpolation: 'bilinear', warp: true });
   return centerCropTensor(x, crop);
 }
 
