@@ -3,7 +3,8 @@
 // it: step size 2ε, momentum 0.75 (none on the first step), checkpoints after 22% of the iterations, then each
 // 3% shorter down to 6%, where the step halves (and the iterate returns to the best point) for images whose
 // loss rose on at most ρ = 75% of the steps since the last checkpoint, or that did not improve after a
-// checkpoint that did not halve; restarts and target classes on the images not broken yet.
+// checkpoint that did not halve; restarts and target classes on the images not broken yet. Random starts come from
+// per-image streams, or from the reference's torch stream (./random_start.ts).
 //
 // Per image all state is its own (step size, best loss, iterates), so an image that is misclassified is taken
 // out of the batch at once: its result (broken) cannot change, and the engine spends nothing more on it.
