@@ -1,7 +1,8 @@
 // AutoAttack's parts against closed forms, on hand-written JS models (no engine): the DLR losses' gradients
 // against finite differences, FAB's hyperplane projection against its closed form, APGD / FAB-T / Square inside
-// the ε-ball and [0,1], independent of batching, and against the exact robustness of a linear classifier
-// (an image is breakable iff for some class j the minimum of the margin z_y − z_j over the ε-ball ∩ [0,1] is < 0).
+// the ε-ball and [0,1], independent of batching, APGD's torch-stream starts as the reference draws them, and against
+// the exact robustness of a linear classifier (an image is breakable iff for some class j the minimum of the margin
+// z_y − z_j over the ε-ball ∩ [0,1] is < 0).
 import t from 'tap';
 
 import type { Tensor } from '../../src/native.js';
@@ -13,8 +14,10 @@ import { dlrDlogits, dlrLoss, margins, rankedClass } from '../../src/robustness/
 import { fabTargeted, projectOnHyperplane } from '../../src/robustness/attacks/fab.js';
 import { type LossModel, withLosses } from '../../src/robustness/attacks/loss_model.js';
 import type { Norm } from '../../src/robustness/attacks/lp.js';
+import { randomStart, startSources } from '../../src/robustness/attacks/random_start.js';
 import { squareL2, squareLinf, squareP } from '../../src/robustness/attacks/square.js';
 import { LinearModel } from '../../src/robustness/attacks/toy.js';
+import { Mt19937, torchRand } from '../../src/util/torch_random.js';
 import { mulberry, rand } from '../helpers/tensor.js';
 
 const H = 6;
@@ -160,6 +163,42 @@ t.test('APGD-CE, APGD-DLR and APGD-T: inside the ball, verdicts consistent, inde
     const rt = await apgdTargeted(model, x, labels, { norm, eps, iterations: 20, restarts: 1, targetClasses: 3, seed: 5, ids });
     inBall(t, rt, x, eps, norm);
   }
+});
+
+t.test('random starts, torch stream: torch.rand of the NCHW batch, transposed to NHWC; one generator per call', async (t) => {
+  const { model, x, labels } = setup(3, 4);
+  const eps = 0.05;
+  const rows = [0, 1, 2];
+  const source = startSources('torch', 7, rows);
+  const g = new Mt19937(7);
+  /** The start the reference computes from the next draws of g: x + ε·t/max|t|, t = 2·rand − 1 in NCHW order. */
+  const expected = () => {
+    const r = torchRand(3 * D, g);
+    const out = new Float32Array(3 * D);
+    for (let b = 0; b < 3; b++) {
+      let m = 0;
+      for (let j = 0; j < D; j++) m = Math.max(m, Math.abs(2 * r[b * D + j] - 1));
+      for (let c = 0; c < C; c++) {
+        for (let h = 0; h < H; h++) {
+          for (let w = 0; w < W; w++) {
+            const i = ((b * H + h) * W + w) * C + c;
+            out[i] = Math.min(1, Math.max(0, x.data[i] + (eps * (2 * r[((b * C + c) * H + h) * W + w] - 1)) / m));
+          }
+        }
+      }
+    }
+    return out;
+  };
+  const worst = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => Math.max(s, Math.abs(v - b[i])), 0);
+  const first = randomStart(x.data, 3, [H, W, C], eps, 'Linf', source(0), rows);
+  t.ok(worst(first, expected()) <= 1e-6, 'the first run: the first 3·H·W·C draws, channel-major per image');
+  t.ok(worst(randomStart(x.data, 3, [H, W, C], eps, 'Linf', source(1), rows), expected()) <= 1e-6, 'the next run (a restart, a target class) draws on');
+  t.same(randomStart(x.data, 3, [H, W, C], eps, 'Linf', startSources('torch', 7, rows)(0), rows), first, 'a new call seeds afresh');
+  const o = { norm: 'Linf' as const, eps, iterations: 10, restarts: 2, loss: 'ce' as const, seed: 7, ids: rows, randomStream: 'torch' as const };
+  const r1 = await apgd(model, x, labels, o);
+  inBall(t, r1, x, eps, 'Linf');
+  t.same((await apgd(model, x, labels, o)).x.data, r1.x.data, 'APGD in the torch stream: reruns give the same images');
+  await t.rejects(apgd(model, x, labels, { ...o, randomStream: 'numpy' as never }), /random stream/);
 });
 
 t.test('APGD-T and FAB-T against the exact L∞ robustness of a linear classifier', async (t) => {

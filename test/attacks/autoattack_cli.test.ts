@@ -1,6 +1,7 @@
 // `lkrobust attack --attack autoattack` end to end on a generated ImageFolder with a random-weight demo model:
 // results.json (log, flags, per-image records), --json, resume after SIGKILL in the middle of APGD-T (the same
-// results as an uninterrupted run, no finished (batch, attack) recomputed), shards + merge, errors by name.
+// results as an uninterrupted run, no finished (batch, attack) recomputed), --random-stream torch (recorded, the
+// library's verdicts), shards + merge, errors by name.
 // Needs the CLI built (npm run build:ts).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +14,11 @@ import t from 'tap';
 
 import { randomParams } from '../../src/bench/model.js';
 import { writeSafetensors } from '../../src/models/checkpoint/index.js';
+import { imageFolder } from '../../src/data/layouts.js';
+import { loadImages } from '../../src/data/preprocess.js';
 import { Model } from '../../src/models/model.js';
+import { autoAttackConfig, runAaAttack } from '../../src/robustness/attacks/autoattack.js';
+import { argmax } from '../../src/robustness/attacks/common.js';
 import { mulberry } from '../helpers/tensor.js';
 
 const run = promisify(execFile);
@@ -104,6 +109,41 @@ t.test('a run killed with SIGKILL in the middle of APGD-T resumes to the uninter
   t.same(b.per_image, a.per_image, 'the same per-image records');
   t.equal(b.timing.resumed_stages, 2, 'clean pass and APGD-CE taken from the journal');
   t.same(stages(), [0, 1, 2], 'each (batch, stage) journalled once');
+});
+
+t.test('--random-stream torch: recorded, the batching caveat warned, the library\'s verdicts', async (t) => {
+  const args = ['--eps', '8/255', '--iterations', '6', '--version', 'custom', '--attacks', 'apgd-ce', '--random-stream', 'torch'];
+  const j = await cli([...args, '--batch', '9', '--out', path.join(root, 'runs', 'torch-b9')]);
+  t.equal(j.random_stream, 'torch', 'results.json: random_stream');
+  t.equal(j.config.autoattack.randomStream, 'torch', 'part of the run\'s identity (resume refuses another stream)');
+  t.match(j.notes[0], /reference's torch stream/);
+  const def = await cli(['--eps', '8/255', '--iterations', '6', '--version', 'custom', '--attacks', 'apgd-ce', '--batch', '9', '--out', path.join(root, 'runs', 'per-image-b9')]);
+  t.equal(def.random_stream, 'per-image', 'the default');
+  // The same attack through the library on the same images, one batch, torch stream, seed 0.
+  const model = new Model('lkr_demo_convnext');
+  model.loadWeights(weights);
+  const ds = imageFolder(data);
+  const x = await loadImages(ds.items.map((it) => it.path), model.entry.preprocess);
+  const labels = ds.items.map((it) => it.label);
+  const clean = argmax((await model.forward(x)).logits);
+  const rows = clean.map((p, i) => (p === labels[i] ? i : -1)).filter((i) => i >= 0);
+  t.ok(rows.length > 0, `${rows.length} clean-correct images to attack`);
+  const per = x.data.length / labels.length;
+  const xs = { shape: [rows.length, ...x.shape.slice(1)], data: new Float32Array(rows.length * per) };
+  rows.forEach((i, a) => xs.data.set(x.data.subarray(i * per, (i + 1) * per), a * per));
+  const cfg = autoAttackConfig('custom', 'Linf', 8 / 255, 0, { attacks: ['apgd-ce'], iterations: 6, randomStream: 'torch' });
+  const r = await runAaAttack(model, 'apgd-ce', cfg, xs, rows.map((i) => labels[i]), rows);
+  const pred = argmax((await model.forward(r.x)).logits);
+  const lib = new Map(rows.map((i, a) => [i, pred[a] !== labels[i]]));
+  t.same(
+    j.per_image.filter((im: { broken_by: string | null }) => im.broken_by !== 'clean').map((im: { index: number; broken_by: string | null }) => [im.index, im.broken_by === 'apgd-ce']),
+    rows.map((i) => [i, lib.get(i)]),
+    'per image, the CLI\'s verdicts are the library\'s on one batch',
+  );
+  const { stderr } = await run('node', [CLI, ...base, ...args, '--batch', '4', '--out', path.join(root, 'runs', 'torch-b4'), '--json'], { maxBuffer: 64 << 20 });
+  t.match(stderr, /regroups the images still robust/, 'more images than --batch: warned');
+  await t.rejects(cli(['--random-stream', 'numpy']), /Choices|per-image/);
+  t.match((await run('node', [CLI, 'attack', '--help'])).stdout, /--random-stream/);
 });
 
 t.test('shards merge into the single run; errors by name', async (t) => {

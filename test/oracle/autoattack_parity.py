@@ -6,6 +6,8 @@
 #   (version 'custom', the 'standard' settings), on the same weights, ε and seed; out_robust_apgd_ce_seed<s> for
 #   cases["extra_seeds"] (the reference's own spread over random starts);
 #   out_dlr_* : the DLR losses and their input gradients in float64 (untargeted and targeted, given targets);
+#   out_start_<norm>: the reference's own APGD random start (seed 0) on the clean-correct images, L∞ at ε and L2 at
+#   cases["eps_l2"]: the input its model sees at a run's first gradient step, NHWC;
 #   out_flags_<model>: the sanity-check flags [randomized, softmax_output, dynamic] the reference's checks raise
 #   on the plain model, a randomised one (Gaussian input noise) and one with a softmax output.
 import json
@@ -17,6 +19,7 @@ import torch
 from safetensors.torch import save_file
 
 from autoattack import AutoAttack, checks
+from autoattack.autopgd_base import APGDAttack
 from npyio import cases, folder, save
 
 c = cases()
@@ -93,6 +96,25 @@ for attack, seed in runs:
     with torch.no_grad():
         robust = (model(adv).argmax(1) == y).numpy().astype(np.float64)
     save("robust_" + attack.replace("-", "_") + (f"_seed{seed}" if seed else ""), robust)
+
+
+
+class Recording(torch.nn.Module):
+    """The model, keeping every input it is called on."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m, self.inputs = m, []
+
+    def forward(self, v):
+        self.inputs.append(v.detach().clone())
+        return self.m(v)
+
+
+for norm, e in (("Linf", eps), ("L2", float(c.get("eps_l2", 1.0)))):
+    rec = Recording(model)
+    APGDAttack(rec, n_iter=1, norm=norm, eps=e, seed=0, device="cpu").perturb(x, y)
+    save("start_" + norm, rec.inputs[1].permute(0, 2, 3, 1).numpy())  # inputs[0]: the clean pass
 
 # DLR losses and their input gradients in float64, through the same model.
 m64 = Wrapped(net.double())

@@ -13,6 +13,7 @@ import { RunDir } from '../../report/run_dir.js';
 import { AA_ATTACKS, AA_VERSIONS, type AaAttack, type AaVersion, autoAttackConfig } from '../../robustness/attacks/autoattack.js';
 import { type AaItem, type AaRecord, runAutoAttack } from '../../robustness/attacks/autoattack_run.js';
 import { NORMS, type Norm } from '../../robustness/attacks/lp.js';
+import { RANDOM_STREAMS, type RandomStream } from '../../robustness/attacks/random_start.js';
 import { gracefulStop } from '../graceful_stop.js';
 import { Progress } from '../progress.js';
 import { modelOptionsFrom, resolveWeightsFile } from './model_args.js';
@@ -36,6 +37,7 @@ export interface AutoAttackArgs {
   out?: string;
   json: boolean;
   seed: number;
+  randomStream?: RandomStream;
   surrogate?: string;
 }
 
@@ -61,7 +63,7 @@ export async function autoAttackMain(argv: AutoAttackArgs, log: (s: string) => v
   if (!NORMS.includes(argv.norm)) throw new RangeError(`--norm: expected Linf or L2, received ${argv.norm}`);
   const eps = parseEps(argv.eps);
   const attacks = argv.attacks !== undefined ? (String(argv.attacks).split(',').map((s) => s.trim()).filter(Boolean) as AaAttack[]) : undefined;
-  const cfg = autoAttackConfig(argv.version, argv.norm, eps, argv.seed, { attacks, iterations: argv.iterations, queries: argv.queries });
+  const cfg = autoAttackConfig(argv.version, argv.norm, eps, argv.seed, { attacks, iterations: argv.iterations, queries: argv.queries, randomStream: argv.randomStream });
   if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new RangeError(`--batch: expected an integer ≥ 1, received ${argv.batch}`);
 
   const shard = argv.shard ? parseShard(argv.shard) : undefined;
@@ -90,6 +92,7 @@ export async function autoAttackMain(argv: AutoAttackArgs, log: (s: string) => v
   const stop = gracefulStop(log, 'attack');
   const progress = new Progress(`autoattack ${cfg.version} ${name}`, { plain: argv.json });
   log(`lkrobust: AutoAttack ${cfg.version} (${cfg.attacks.join(', ')}), ${cfg.norm} ε = ${eps}, ${items.length} images, batch ${argv.batch}, results in ${out}`);
+  for (const w of streamWarnings(cfg.randomStream, items.length, argv.batch, shard !== undefined)) log(`lkrobust: warning: ${w}`);
   let r;
   try {
     r = await runAutoAttack(model, model.entry.preprocess, items, cfg, run, {
@@ -111,6 +114,7 @@ export async function autoAttackMain(argv: AutoAttackArgs, log: (s: string) => v
     norm: cfg.norm,
     eps,
     seed: cfg.seed,
+    random_stream: cfg.randomStream,
     clean_accuracy: r.clean_accuracy,
     robust_accuracy: r.robust_accuracy,
     log: r.log,
@@ -132,10 +136,27 @@ export async function autoAttackMain(argv: AutoAttackArgs, log: (s: string) => v
   return { results, out };
 }
 
-export function notesOf(cfg: { version: string; attacks: readonly string[] }): string[] {
-  const notes = ['random starts, restarts, Square proposals: a stream per image (seed, image index), so results do not depend on batching, shards or resuming; the reference draws from one torch stream per batch'];
+export function notesOf(cfg: { version: string; attacks: readonly string[]; randomStream?: RandomStream }): string[] {
+  const notes = [
+    cfg.randomStream === 'torch'
+      ? "APGD's random starts: the reference's torch stream (torch.manual_seed(seed) per batch and attack, torch.rand of the batch's images still robust), reproducing its verdicts per image when all images fit one batch; FAB-T and Square: a stream per image (seed, image index)"
+      : 'random starts, restarts, Square proposals: a stream per image (seed, image index), so results do not depend on batching, shards or resuming; the reference draws from one torch stream per batch (--random-stream torch reproduces it)',
+  ];
   if (cfg.version === 'plus') notes.push("'plus' here lacks the reference's untargeted FAB (lkrobust has FAB-T only)");
   return notes;
+}
+
+/**
+ * In torch mode, why the draws may still differ from the reference's: it regroups the images still robust into new
+ * batches before each attack, while lkrobust's batches are fixed chunks of the image list (resumable). The two
+ * are the same batches only when every image fits one.
+ */
+export function streamWarnings(stream: RandomStream, images: number, batch: number, sharded: boolean): string[] {
+  if (stream !== 'torch') return [];
+  const w: string[] = [];
+  if (images > batch) w.push(`--random-stream torch: ${images} images in batches of ${batch}: the reference regroups the images still robust into new batches before each attack, so from the second batch on the draws differ from its (use --batch ≥ ${images} to reproduce it image by image)`);
+  if (sharded) w.push('--random-stream torch with --shard: each shard is batched apart, unlike one reference run over all images');
+  return w;
 }
 
 export function flagWarnings(f: { randomized: boolean; softmax_output: boolean; dynamic: boolean; n_classes: string | null; zero_gradient: number; square_better: boolean }): string[] {
@@ -163,6 +184,13 @@ export function autoAttackOptions<T>(y: Argv<T>) {
     .option('norm', { choices: NORMS, default: 'Linf' as Norm, describe: 'autoattack: threat model, ε in this norm (pixel units)' })
     .option('iterations', { type: 'number', describe: 'autoattack: iterations of APGD, APGD-T and FAB (default 100, the reference\'s)' })
     .option('queries', { type: 'number', describe: 'autoattack: Square\'s queries per image (default 5000)' })
+    .option('random-stream', {
+      choices: RANDOM_STREAMS,
+      default: 'per-image' as RandomStream,
+      describe:
+        "autoattack: APGD's random starts. per-image: a stream per (seed, image), results independent of --batch, shards and resuming. torch: the reference's own draws (torch.manual_seed(seed), torch.rand per batch), to reproduce its numbers image by image; exact when --batch holds all images (the reference's bs)",
+    })
     .example('$0 attack --attack autoattack --model resnet50 --weights r50.safetensors --eps 4/255 --data ~/imagenet/val --limit 1000', 'AutoAttack standard, L∞ 4/255')
+    .example('$0 attack --attack autoattack --model resnet50 --weights r50.safetensors --eps 4/255 --data val --limit 500 --batch 500 --random-stream torch', "the reference's random starts, bs 500: its verdicts image by image")
     .example('$0 attack --attack autoattack --version custom --attacks apgd-ce,apgd-t --norm L2 --eps 0.5 --model resnet50 --weights r50.safetensors --data val', 'APGD-CE then APGD-T, L2 0.5');
 }

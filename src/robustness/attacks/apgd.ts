@@ -3,16 +3,18 @@
 // it: step size 2ε, momentum 0.75 (none on the first step), checkpoints after 22% of the iterations, then each
 // 3% shorter down to 6%, where the step halves (and the iterate returns to the best point) for images whose
 // loss rose on at most ρ = 75% of the steps since the last checkpoint, or that did not improve after a
-// checkpoint that did not halve; restarts and target classes on the images not broken yet.
+// checkpoint that did not halve; restarts and target classes on the images not broken yet. Random starts come from
+// per-image streams, or from the reference's torch stream (./random_start.ts).
 //
 // Per image all state is its own (step size, best loss, iterates), so an image that is misclassified is taken
 // out of the batch at once: its result (broken) cannot change, and the engine spends nothing more on it.
 // Each step is one engine call on the remaining batch (eotIter calls for a randomised model).
 import type { Tensor } from '../../native.js';
-import { argmax, crossEntropy, imageRng } from './common.js';
+import { argmax, crossEntropy } from './common.js';
 import { dlrLoss, rankedClass } from './dlr.js';
 import type { LossModel, LossName } from './loss_model.js';
-import { gaussian, type Norm, normalizeInto, projectClip } from './lp.js';
+import { type Norm, normalizeInto, projectClip } from './lp.js';
+import { randomStart, type RandomStream, type StartSource, startSources } from './random_start.js';
 
 export interface ApgdOptions {
   norm: Norm;
@@ -29,6 +31,11 @@ export interface ApgdOptions {
   seed: number;
   /** Stable per-image ids for the random starts. */
   ids: readonly number[];
+  /**
+   * Where random starts come from (./random_start.ts): 'per-image' (default; independent of batching) or 'torch'
+   * (the reference's torch stream, seeded once per call as its `perturb` seeds once per batch).
+   */
+  randomStream?: RandomStream;
 }
 
 export interface ApgdTargetedOptions extends Omit<ApgdOptions, 'loss'> {
@@ -50,8 +57,8 @@ interface Run {
   idx: number[];
   loss: LossName;
   targets?: number[];
-  /** Salt of this run's random streams (restart, target class). */
-  salt: number;
+  /** This run's random start. */
+  start: StartSource;
 }
 
 function lossOf(loss: LossName, logits: Tensor, labels: number[], targets?: number[]): Float64Array {
@@ -86,18 +93,7 @@ async function singleRun(model: LossModel, x: Tensor, labels: readonly number[],
   const ys = run.idx.map((i) => labels[i]);
   const ts = run.targets;
 
-  // Random start: x0 + ε·t/‖t‖ (L∞: t uniform in [−1,1]; L2: t Gaussian), clipped to [0,1].
-  const xAdv = new Float32Array(n * per);
-  const t = new Float32Array(per);
-  for (let b = 0; b < n; b++) {
-    const rng = imageRng(o.seed ^ run.salt, o.ids[run.idx[b]]);
-    for (let j = 0; j < per; j++) t[j] = o.norm === 'Linf' ? 2 * rng() - 1 : gaussian(rng);
-    normalizeInto(t, t, 1, per, o.norm);
-    for (let j = 0; j < per; j++) {
-      const v = x0[b * per + j] + eps * t[j];
-      xAdv[b * per + j] = v < 0 ? 0 : v > 1 ? 1 : v;
-    }
-  }
+  const xAdv = randomStart(x0, n, imgShape, eps, o.norm, run.start, run.idx);
 
   // Per-row state, indexed by local image index (0..n-1).
   const xBest = new Float32Array(xAdv);
@@ -251,10 +247,11 @@ export async function apgd(model: LossModel, x: Tensor, labels: readonly number[
   const { ok } = await correct(model, x, labels);
   const broken = ok.map((c) => !c);
   const zeroGradient = new Array<boolean>(n).fill(false);
+  const start = startSources(o.randomStream, o.seed, o.ids);
   for (let r = 0; r < o.restarts; r++) {
     const idx = Array.from({ length: n }, (_, i) => i).filter((i) => !broken[i]);
     if (!idx.length) break;
-    await singleRun(model, x, labels, o, { idx, loss: o.loss, salt: Math.imul(r + 1, 0x27d4eb2d) }, adv, broken, zeroGradient);
+    await singleRun(model, x, labels, o, { idx, loss: o.loss, start: start(Math.imul(r + 1, 0x27d4eb2d)) }, adv, broken, zeroGradient);
   }
   return { x: { shape: [...x.shape], data: adv }, broken, zeroGradient };
 }
@@ -270,6 +267,7 @@ export async function apgdTargeted(model: LossModel, x: Tensor, labels: readonly
   if (o.targetClasses + 1 > k) throw new RangeError(`APGD-T: ${o.targetClasses} target classes need at least ${o.targetClasses + 1} classes, the model has ${k}`);
   const broken = ok.map((c) => !c);
   const zeroGradient = new Array<boolean>(n).fill(false);
+  const start = startSources(o.randomStream, o.seed, o.ids);
   for (let rank = 2; rank < o.targetClasses + 2; rank++) {
     for (let r = 0; r < o.restarts; r++) {
       const idx = Array.from({ length: n }, (_, i) => i).filter((i) => !broken[i]);
@@ -277,7 +275,7 @@ export async function apgdTargeted(model: LossModel, x: Tensor, labels: readonly
       // Targets from the clean logits of the images still to fool (the reference recomputes them per run).
       const targets = rankedClass((await model.forward(subset(x, idx))).logits, rank);
       const opts: ApgdOptions = { ...o, loss: 'dlr' };
-      await singleRun(model, x, labels, opts, { idx, loss: 'dlr-targeted', targets, salt: Math.imul(rank * 64 + r + 1, 0x165667b1) }, adv, broken, zeroGradient);
+      await singleRun(model, x, labels, opts, { idx, loss: 'dlr-targeted', targets, start: start(Math.imul(rank * 64 + r + 1, 0x165667b1)) }, adv, broken, zeroGradient);
     }
   }
   return { x: { shape: [...x.shape], data: adv }, broken, zeroGradient };

@@ -6,6 +6,7 @@ import { apgd, apgdTargeted, type AttackResult } from './apgd.js';
 import { fabTargeted } from './fab.js';
 import type { LossModel } from './loss_model.js';
 import type { Norm } from './lp.js';
+import { RANDOM_STREAMS, type RandomStream } from './random_start.js';
 import { squareL2, squareLinf } from './square.js';
 
 export const AA_ATTACKS = ['apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square'] as const;
@@ -19,6 +20,8 @@ export interface AaConfig {
   norm: Norm;
   eps: number;
   seed: number;
+  /** APGD's random starts: 'per-image' (default) or 'torch' (the reference's stream, ./random_start.ts). */
+  randomStream: RandomStream;
   attacks: AaAttack[];
   apgd: { iterations: number; restarts: number; eotIter: number };
   apgdT: { iterations: number; restarts: number; targetClasses: number };
@@ -32,6 +35,7 @@ export interface AaOverrides {
   iterations?: number;
   /** Square's queries (reference 5 000). */
   queries?: number;
+  randomStream?: RandomStream;
 }
 
 export function autoAttackConfig(version: AaVersion, norm: Norm, eps: number, seed: number, o: AaOverrides = {}): AaConfig {
@@ -39,12 +43,14 @@ export function autoAttackConfig(version: AaVersion, norm: Norm, eps: number, se
   if (version === 'custom' && !o.attacks?.length) throw new RangeError('--version custom: name the attacks with --attacks (e.g. apgd-ce,apgd-t)');
   for (const a of o.attacks ?? []) if (!AA_ATTACKS.includes(a)) throw new RangeError(`--attacks: unknown attack "${a}" (known: ${AA_ATTACKS.join(', ')})`);
   if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`--eps: expected a number > 0, received ${eps}`);
+  if (o.randomStream !== undefined && !RANDOM_STREAMS.includes(o.randomStream)) throw new RangeError(`--random-stream: expected ${RANDOM_STREAMS.join(' or ')}, received ${o.randomStream}`);
   // The reference's constructor defaults ('custom' keeps them).
   const c: AaConfig = {
     version,
     norm,
     eps,
     seed,
+    randomStream: o.randomStream ?? 'per-image',
     attacks: o.attacks ?? [],
     apgd: { iterations: 100, restarts: 5, eotIter: 1 },
     apgdT: { iterations: 100, restarts: 1, targetClasses: 9 },
@@ -76,15 +82,20 @@ export function autoAttackConfig(version: AaVersion, norm: Norm, eps: number, se
   return c;
 }
 
-/** One attack of the list on images x (all of them assumed robust so far). */
+/**
+ * One attack of the list on images x (all of them assumed robust so far). With `randomStream: 'torch'`, x is one
+ * of the reference's batches: its APGD draws restart from torch.manual_seed(seed) on each call.
+ */
 export async function runAaAttack(model: LossModel, name: AaAttack, c: AaConfig, x: Tensor, labels: readonly number[], ids: readonly number[]): Promise<AttackResult> {
   const base = { norm: c.norm, eps: c.eps, seed: c.seed, ids };
+  // Per-image streams get a salt per attack; the reference seeds every attack with the same seed.
+  const apgdSeed = (salt: number) => (c.randomStream === 'torch' ? { seed: c.seed, randomStream: c.randomStream } : { seed: c.seed ^ salt });
   switch (name) {
     case 'apgd-ce':
     case 'apgd-dlr':
-      return apgd(model, x, labels, { ...base, ...c.apgd, loss: name === 'apgd-ce' ? 'ce' : 'dlr', seed: c.seed ^ (name === 'apgd-ce' ? 0x1000 : 0x2000) });
+      return apgd(model, x, labels, { ...base, ...c.apgd, loss: name === 'apgd-ce' ? 'ce' : 'dlr', ...apgdSeed(name === 'apgd-ce' ? 0x1000 : 0x2000) });
     case 'apgd-t':
-      return apgdTargeted(model, x, labels, { ...base, iterations: c.apgdT.iterations, restarts: c.apgdT.restarts, targetClasses: c.apgdT.targetClasses, eotIter: c.apgd.eotIter, seed: c.seed ^ 0x3000 });
+      return apgdTargeted(model, x, labels, { ...base, iterations: c.apgdT.iterations, restarts: c.apgdT.restarts, targetClasses: c.apgdT.targetClasses, eotIter: c.apgd.eotIter, ...apgdSeed(0x3000) });
     case 'fab-t':
       return fabTargeted(model, x, labels, { ...base, iterations: c.fab.iterations, restarts: c.fab.restarts, targetClasses: c.fab.targetClasses, seed: c.seed ^ 0x4000 });
     case 'square':

@@ -1,8 +1,9 @@
 // AutoAttack over a dataset, resumable at attack granularity. Images go in chunks (the loader's batches); for each
 // chunk the clean predictions, then each attack of the version's list on the chunk's images still robust, each
 // (chunk, stage) appended to the run folder's journal as it finishes. A killed run resumes at the first stage a
-// chunk lacks: no finished (chunk, attack) is recomputed, and since every attack's randomness is per image, the
-// result is the one an uninterrupted run gives. Robust accuracy after each attack is the reference's log.
+// chunk lacks: no finished (chunk, attack) is recomputed, and since every attack's randomness is per image (or,
+// with APGD's torch stream, seeded afresh for each chunk and attack), the result is the one an uninterrupted run
+// gives. Robust accuracy after each attack is the reference's log.
 import { batches } from '../../data/loader.js';
 import { loadImages } from '../../data/preprocess.js';
 import type { Preprocess } from '../../models/registry.js';
