@@ -37,7 +37,7 @@ export function ablationRows(results: SizeResult[]): Row[] {
         const denominator = b ? b.reduce((s, v) => s + v, 0) : 0;
         if (b && denominator > 0) ces.push(corruptionError(e, b));
       }
-      row.corruption_acc = 1 - mean([...errs.values()].flat())!;
+      row.corruption_acc = mean(Object.entries(r.cells).filter(([id]) => id.startsWith('corrupt-')).map(([, v]) => v.clean!));
       row.mce_vs_smallest = ces.length === errs.size ? mean(ces) : null;
     }
     for (const id of ['occlusion-random', 'pgd', 'band-noise'] as const) {
