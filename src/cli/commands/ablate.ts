@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 import type { Argv } from 'yargs';
 
-import { parseCorruptions, parseSeverities } from '../../corrupt/params.js';
+import { CORRUPTIONS, type CorruptionName, parseCorruptions, parseSeverities } from '../../corrupt/params.js';
 import { ABLATE_FAMILIES, type AblateFamily, ablateError, checkSizesFit, DEFAULT_CONFIG, FAMILY_MODEL, parseSizes } from '../../train/ablate/settings.js';
 import { runAblation } from '../../train/ablate/run.js';
 import type { RobustnessOptions } from '../../train/ablate/robustness.js';
@@ -30,13 +30,20 @@ export interface AblateArgs extends TrainArgs {
   evalBatch: number;
 }
 
+/** 'mce': the 15 benchmark corruptions (the first 15 in the generator's order); 'none': no corruption cells. */
+function corruptionsFrom(text: string): CorruptionName[] {
+  const t = text.trim();
+  if (t === 'none') return [];
+  return t === 'mce' ? CORRUPTIONS.slice(0, 15) : parseCorruptions(t);
+}
+
 const orEmpty = (text: string, what: string) => (text.trim() === 'none' ? [] : parseNumberList(text, what));
 
 function robustnessFrom(argv: AblateArgs): RobustnessOptions {
   if (!Number.isInteger(argv.pgdSteps) || argv.pgdSteps < 1) throw ablateError(`--pgd-steps: expected an integer >= 1, received ${argv.pgdSteps}`);
   if (!Number.isInteger(argv.evalBatch) || argv.evalBatch < 1) throw ablateError(`--eval-batch: expected an integer >= 1, received ${argv.evalBatch}`);
   return {
-    corruptions: argv.corruptions.trim() === 'none' ? [] : parseCorruptions(argv.corruptions),
+    corruptions: corruptionsFrom(argv.corruptions),
     severities: parseSeverities(argv.severities),
     occlusionRatios: orEmpty(argv.occlusionRatios, '--occlusion-ratios'),
     // The paper drops 16-pixel patches of a 224 image (a 14×14 grid); the same grid at this size.
@@ -98,12 +105,13 @@ export const ablateCommand = {
   describe: "The paper's kernel-size ablation: train one model per kernel size (all else identical), measure robustness, write one table; rerun to resume",
   builder: (y: Argv) =>
     trainArgs(y)
+      .option('kernel-size', { type: 'number', hidden: true }) // set per model from --sizes
       .positional('what', { choices: ['kernel-size'] as const, describe: 'what to ablate' })
       .option('family', { choices: ABLATE_FAMILIES, demandOption: true, describe: 'convnext (kernel_size of every block) or replknet (the large kernel of every stage)' })
       .option('sizes', { type: 'string', default: '3,7,13,31', describe: 'odd kernel sizes; the smallest is the baseline of mCE. The largest must be smaller than the first stage map (--size / 4)' })
       .option('size', { type: 'number', default: 128, describe: 'image side for training and evaluation (the first stage map is size / 4: 32 at 128, room for a 31 kernel)' })
       .option('out', { type: 'string', demandOption: true, describe: 'folder: plan.json, models/k<K>/ (train runs), cells/, results.json, results.csv, report.html' })
-      .option('corruptions', { type: 'string', default: 'gaussian_noise,shot_noise,impulse_noise,defocus_blur,glass_blur,motion_blur,zoom_blur,snow,frost,fog,brightness,contrast,elastic_transform,pixelate,jpeg_compression', describe: "ImageNet-C corruptions made from the val split by `corrupt`'s kernels ('all' = the 19, 'none'); default the 15 of mCE" })
+      .option('corruptions', { type: 'string', default: 'mce', describe: "ImageNet-C corruptions made from the val split by `corrupt`'s kernels: mce (the 15 of mCE), all (the 19), none, or a comma list" })
       .option('severities', { type: 'string', default: '1..5', describe: 'corruption severities: 1..5, 2..4 or 1,3,5' })
       .option('occlusion-ratios', { type: 'string', default: '0.2,0.4,0.6,0.8', describe: "random occlusion drop ratios ('none' to skip); a 14×14 patch grid as the paper's 16 px of 224. Salient occlusion needs DINO at 224 px and is not run" })
       .option('pgd-eps', { type: 'string', default: '1/255,2/255,4/255', describe: "PGD L∞ budgets in pixel units ('none' to skip)" })
