@@ -1,4 +1,5 @@
 // Every CLI command, in the order `--help` lists them.
+import { ablateCommand } from './ablate.js';
 import { analyzeCommand } from './analyze.js';
 import { attackCommand } from './attack.js';
 import { benchCommand } from './bench.js';
@@ -17,4 +18,4 @@ import { suiteCommand } from './suite.js';
 import { trainCommand } from './train.js';
 import { weightsCommand } from './weights.js';
 
-export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, suiteCommand, trainCommand, dataCommand, predictCommand, preprocessCommand, convertCommand, reportCommand, plotCommand, modelsCommand, weightsCommand, benchCommand, infoCommand];
+export const commands = [demoCommand, evalCommand, corruptCommand, mergeCommand, analyzeCommand, attackCommand, suiteCommand, trainCommand, ablateCommand, dataCommand, predictCommand, preprocessCommand, convertCommand, reportCommand, plotCommand, modelsCommand, weightsCommand, benchCommand, infoCommand];

@@ -3,7 +3,9 @@
 // training mode, label-smoothed loss, backward) matches PyTorch (timm ConvNeXt, torchvision ResNet): parameter
 // gradients rel. L2 <= 1e-4, batch-norm running statistics after the step <= 1e-5; and 20 steps of SGD
 // (Nesterov, under timm's cosine schedule with warm-up) and of AdamW from the same weights and batches stay
-// within 1e-3 of PyTorch's loss curve and final weights (rel. L2 per tensor).
+// within 1e-3 of PyTorch's loss curve and final weights (rel. L2 per tensor). Where PyTorch's own float32 run is
+// as far from exact as the bound (measured against float64, or against itself from weights perturbed by 1e-7),
+// a family names the better-conditioned reference or learning rate it uses, with the measurements.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,23 +38,36 @@ export const families = [
     entry: 'resnet50',
     config: { layers: [1, 1, 1, 1] },
     frozenBn: true,
-    // Known gaps, open in issue 16: marked todo so the suite stays honest about them without hiding the numbers.
-    todo: { steps: 'known gap (issue 16): ResNet 20-step curves drift to ~2e-3 although one step agrees to 7e-6' },
+    // AdamW at lr 1e-3 is chaotic here: PyTorch against itself with the weights perturbed by 1e-7 (relative)
+    // drifts 2.4e-3 in loss and 1.9e-2 in weights over the 20 steps (3.0e-3 / 2.1e-3 at lr 1e-4), so no engine
+    // could be held to 1e-3 there; at 1e-5 that drift is 1.2e-6 / 5.3e-6. SGD keeps the common settings
+    // (PyTorch against perturbed PyTorch: 4.8e-7). docs/TRAINING.md, "Parity and conditioning".
+    adamw: { lr: 1e-5 },
   },
   {
     family: 'resnetv2',
     entry: 'resnetv2_50x1_bit',
     config: { layers: [1, 1, 1, 1] },
-    todo: {
-      grads: 'known gap (issue 16): BiT gradients through weight standardisation differ by ~3e-4',
-      steps: 'known gap (issue 16): BiT 20-step curves diverge (follows from the gradient gap)',
-    },
+    // PyTorch's float32 gradients differ from its own float64 ones by 3.4e-4 here (float32 rounding of the
+    // standardised weights, amplified by the network); the engine standardises in double and agrees with the
+    // float64 reference to ~3e-6. So the one-step reference is PyTorch in float64.
+    oneStepDtype: 'float64',
+    // Weight standardisation makes the effective step on the standardised weights lr / var(w) (~1600 lr for the
+    // stem's kaiming-initialised weights): at the common settings PyTorch against itself perturbed by 1e-7 drifts
+    // by 2.6 (SGD) and 3.6e-2 (AdamW) in loss; at these rates by 2.2e-5 and 1.6e-5 (docs/TRAINING.md).
+    sgd: { lr: 2e-5, lr_min: 1e-7, warmup_lr_init: 1e-6 },
+    adamw: { lr: 1e-5 },
   },
   { family: 'replknet', entry: 'replknet_31b', config: { kernels: [7, 5, 5, 3], layers: [1, 1, 1, 1], channels: [8, 16, 16, 24], small_kernel: 3 }, frozenBn: true },
   { family: 'vit', entry: 'vit_small_patch16_224', config: { depth: 2, dim: 24, heads: 2, img_size: 32, patch: 8 } },
 ];
 
-type Family = (typeof families)[number] & { todo?: { grads?: string; steps?: string } };
+type Family = (typeof families)[number] & {
+  todo?: { grads?: string; steps?: string };
+  oneStepDtype?: 'float32' | 'float64';
+  sgd?: Partial<typeof SGD>;
+  adamw?: Partial<typeof ADAMW>;
+};
 const todoFor = (f: Family, what: 'grads' | 'steps') => (f.todo?.[what] ? { todo: f.todo[what] } : {});
 
 function tensorOf(sd: StateDict, key: string): Tensor {
@@ -75,6 +90,8 @@ function labelsOf(sd: StateDict, t: number): number[] {
 
 export function parityTest(family: string): void {
   const f = families.find((x) => x.family === family)! as Family;
+  const sgd = { ...SGD, ...f.sgd };
+  const adamw = { ...ADAMW, ...f.adamw };
   t.test(`${f.family}: a training step, 20 SGD and 20 AdamW steps match PyTorch`, { skip: oraclePython() ? false : ORACLE_SKIP }, async (t) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lkr-train-parity-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,8 +107,9 @@ export function parityTest(family: string): void {
       steps: STEPS,
       smoothing: SMOOTHING,
       frozen_bn: 'frozenBn' in f && f.frozenBn,
-      sgd: SGD,
-      adamw: ADAMW,
+      sgd,
+      adamw,
+      one_step_dtype: f.oneStepDtype ?? 'float32',
     });
     const init = readSafetensors(path.join(dir, 'init.safetensors'));
     const batches = readSafetensors(path.join(dir, 'batches.safetensors'));
@@ -126,6 +144,15 @@ export function parityTest(family: string): void {
       if (e > worst) [worst, worstKey] = [e, k];
     }
     t.equal(Object.keys(r.grads ?? {}).length, grads.size, 'a gradient for every parameter, no more');
+    if (f.oneStepDtype === 'float64') {
+      // How far PyTorch's own float32 gradients are from the float64 reference: why float64 is the reference.
+      let worst32 = 0;
+      for (const [k, g] of readSafetensors(path.join(dir, 'grads_float32.safetensors'))) {
+        const ref64 = grads.get(k)!.data!;
+        worst32 = Math.max(worst32, l2(Float64Array.from(g.data!, (v, i) => v - ref64[i]!)) / Math.max(l2(ref64), 1e-2 * largest));
+      }
+      t.comment(`PyTorch float32 vs PyTorch float64 (the reference): worst ${worst32.toExponential(2)}`);
+    }
     t.ok(worst <= 1e-4, `parameter gradients rel. L2 <= 1e-4 (worst ${worst.toExponential(2)} at ${worstKey})`, todoFor(f, 'grads'));
     const after = readSafetensors(path.join(dir, 'after_step1.safetensors'));
     const params = m.getParams();
@@ -141,13 +168,13 @@ export function parityTest(family: string): void {
 
     for (const kind of ['sgd', 'adamw'] as const) {
       const mm = fresh(f, init);
-      if (kind === 'sgd') mm.training.setOptimizer({ kind, momentum: SGD.momentum, nesterov: SGD.nesterov, weightDecay: SGD.weight_decay });
-      else mm.training.setOptimizer({ kind, beta1: ADAMW.beta1, beta2: ADAMW.beta2, eps: ADAMW.eps, weightDecay: ADAMW.weight_decay });
-      const sched = { lr: SGD.lr, totalSteps: STEPS, warmupSteps: SGD.warmup, warmupLrInit: SGD.warmup_lr_init, lrMin: SGD.lr_min };
+      if (kind === 'sgd') mm.training.setOptimizer({ kind, momentum: sgd.momentum, nesterov: sgd.nesterov, weightDecay: sgd.weight_decay });
+      else mm.training.setOptimizer({ kind, beta1: adamw.beta1, beta2: adamw.beta2, eps: adamw.eps, weightDecay: adamw.weight_decay });
+      const sched = { lr: sgd.lr, totalSteps: STEPS, warmupSteps: sgd.warmup, warmupLrInit: sgd.warmup_lr_init, lrMin: sgd.lr_min };
       let worstLoss = 0;
       let worstLr = 0;
       for (let s = 0; s < STEPS; s++) {
-        const lr = kind === 'sgd' ? cosineLr(sched, s) : ADAMW.lr;
+        const lr = kind === 'sgd' ? cosineLr(sched, s) : adamw.lr;
         if (kind === 'sgd') worstLr = Math.max(worstLr, Math.abs(lr - ref.sgd.lrs[s]!));
         const b = await mm.training.trainBatch(tensorOf(batches, `x${s}`), {
           labels: labelsOf(batches, s),
