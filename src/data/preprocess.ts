@@ -10,14 +10,14 @@ import sharp from 'sharp';
 
 import { preprocessImages, type PreprocessedItem, type Tensor } from '../native.js';
 import type { CropMode, Preprocess } from '../models/registry.js';
+import { LkrError } from '../util/lkr_error.js';
 
-export class ImageDecodeError extends Error {
-  readonly code = 'LKR_IMAGE';
+export class ImageDecodeError extends LkrError {
   constructor(
     readonly file: string,
     why: string,
   ) {
-    super(`${file}: cannot decode image: ${why}`);
+    super('LKR_IMAGE', `${file}: cannot decode image: ${why}`);
     this.name = 'ImageDecodeError';
   }
 }
