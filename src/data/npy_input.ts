@@ -1,13 +1,17 @@
 // A .npy batch given as model input (predict --input): float (N, H, W, 3) pixels, checked to lie in the range
 // the caller says they are in, then scaled to [0, 1]. uint8-style 0..255 values read as [0, 1] would pass
 // through a model silently wrong, so values outside the declared range are refused by name.
-import { NpyError, readNpy } from './npy.js';
+import { type NpyArray, NpyError, readNpy } from './npy.js';
 
 export const INPUT_RANGES = ['0-1', '0-255', 'as-is'] as const;
 export type InputRange = (typeof INPUT_RANGES)[number];
 
 export function readNpyInput(file: string, range: InputRange = '0-1'): { shape: number[]; data: Float32Array } {
-  const a = readNpy(file);
+  return npyAsInput(readNpy(file), file, range);
+}
+
+/** A parsed .npy checked and scaled as model input; `file` names it in errors. */
+export function npyAsInput(a: NpyArray, file: string, range: InputRange = '0-1'): { shape: number[]; data: Float32Array } {
   if (a.shape.length !== 4 || a.shape[3] !== 3) {
     throw new NpyError(file, `expected shape (N, H, W, 3), found (${a.shape.join(', ')})`, 'LKR_NPY_SHAPE');
   }
