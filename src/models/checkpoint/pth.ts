@@ -6,7 +6,7 @@ import { DTYPE_BYTES, FLOAT_DTYPES, toFloat32 } from './dtypes.js';
 import { CheckpointError } from './errors.js';
 import type { CheckpointTensor } from './state_dict.js';
 import { type PyValue, type StorageRef, type TensorRef, unpickle, unpickleAt } from './unpickler.js';
-import { checkView } from './view.js';
+import { checkView, MAX_BROADCAST_ELEMENTS } from './view.js';
 import { readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
 
 // The legacy magic number 0x1950a86a20f9469cfc6c as a pickled LONG1 (10 bytes, little-endian).
@@ -75,7 +75,7 @@ export function readPth(buf: Buffer, file: string): PthContents {
     }
     return bytes;
   };
-  return { root, tensor: tensorReader(file, storageBytes) };
+  return { root, tensor: tensorReader(file, storageBytes, buf.length) };
 }
 
 export function readLegacyPth(buf: Buffer, file: string): PthContents {
@@ -108,11 +108,25 @@ export function readLegacyPth(buf: Buffer, file: string): PthContents {
     if (!b) throw new CheckpointError('LKR_CKPT_TRUNCATED', `${file}: storage ${storage.key} of "${name}" is missing`);
     return b;
   };
-  return { root: root.value, tensor: tensorReader(file, storageBytes) };
+  return { root: root.value, tensor: tensorReader(file, storageBytes, buf.length) };
 }
 
+/**
+ * Elements a checkpoint may unfold into, per byte of file, beyond zero-copy views: views that share one
+ * storage are copied out one by one, so without a bound a small file naming the same storage many times
+ * would grow quadratically in memory.
+ */
+const COPIED_ELEMENTS_PER_FILE_BYTE = 4;
+
 /** Float tensors as contiguous float32 from their storages' bytes (other dtypes: shape and dtype only). */
-function tensorReader(file: string, storageBytes: (storage: StorageRef, name: string) => Buffer) {
+function tensorReader(file: string, storageBytes: (storage: StorageRef, name: string) => Buffer, fileBytes: number) {
+  let budget = COPIED_ELEMENTS_PER_FILE_BYTE * fileBytes + MAX_BROADCAST_ELEMENTS;
+  const spend = (count: number, name: string) => {
+    budget -= count;
+    if (budget < 0) {
+      throw new CheckpointError('LKR_CKPT_LIMIT', `${file}: tensor "${name}": the views copied out so far exceed ${COPIED_ELEMENTS_PER_FILE_BYTE} elements per byte of the file`);
+    }
+  };
   return (ref: TensorRef, name: string): CheckpointTensor => {
     const { storage, size, stride, offset } = ref;
     const count = checkView(ref, storage.numel, file, name);
@@ -122,8 +136,10 @@ function tensorReader(file: string, storageBytes: (storage: StorageRef, name: st
     if (bytes.length !== storage.numel * el) throw storageSizeError(file, storage, bytes.length);
     const contiguous = isContiguous(size, stride);
     if (contiguous) {
+      if (storage.dtype !== 'F32' || (bytes.byteOffset + offset * el) % 4 !== 0) spend(count, name);
       return { shape: size, dtype: storage.dtype, data: toFloat32(bytes.subarray(offset * el), storage.dtype, count, `${file}: "${name}"`) };
     }
+    spend(count + (storage.dtype === 'F32' ? 0 : storage.numel), name);
     const all = toFloat32(bytes, storage.dtype, Math.floor(bytes.length / el), `${file}: "${name}"`);
     const out = new Float32Array(count);
     const idx = new Array<number>(size.length).fill(0);
