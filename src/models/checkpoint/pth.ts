@@ -16,7 +16,9 @@ export function isLegacyTorch(buf: Buffer): boolean {
   // torch.save(..., _use_new_zipfile_serialization=False, pickle_protocol=2..5): PROTO, a FRAME from 4 on, the magic
   if (buf.length < 2 || buf[0] !== 0x80 || buf[1] < 2 || buf[1] > 5) return false;
   const at = buf[1] >= 4 && buf[2] === 0x95 ? 11 : 2;
-  return buf.length >= at + LEGACY_MAGIC.length && buf.subarray(at, at + LEGACY_MAGIC.length).equals(LEGACY_MAGIC);
+  // A file cut inside the magic still counts (its reader then says where it was cut).
+  const head = buf.subarray(at, at + LEGACY_MAGIC.length);
+  return head.length >= 2 && head.equals(LEGACY_MAGIC.subarray(0, head.length));
 }
 
 /** Every storage and tensor reference in a pickled object, walked iteratively (it may be cyclic or very deep). */
