@@ -21,7 +21,7 @@ function arg(name: string, fallback: string): string {
 }
 
 interface Progress {
-  type: 'progress' | 'done';
+  type: 'ready' | 'progress' | 'done';
   stats: Omit<RunStats, 'crashes'>;
   crashes: { index: number; target: string; detail: string; bytes: string }[];
   maxRssKb: number;
@@ -41,6 +41,8 @@ async function child(): Promise<void> {
     const msg: Progress = { type, stats: { inputs: s.inputs, byTarget: s.byTarget, slowest: s.slowest }, crashes, maxRssKb: process.resourceUsage().maxRSS };
     process.send!(msg);
   };
+  // Starting (compiling, loading sharp and the addon) can take seconds on a busy machine: not a hang.
+  process.send!({ type: 'ready', stats: { inputs: 0, byTarget: {}, slowest: { ms: 0, index: -1, target: '' } }, crashes: [], maxRssKb: 0 });
   const stats = await runRange(targets, seed, from, Number.MAX_SAFE_INTEGER, {
     deadline,
     onEach: (i) => {
@@ -78,9 +80,10 @@ async function supervise(): Promise<void> {
     });
     let last: Progress['stats'] | null = null;
     let lastHeard = Date.now();
+    let ready = false;
     const outcome = await new Promise<'done' | 'hang' | 'died'>((resolve) => {
       const timer = setInterval(() => {
-        if (Date.now() - lastHeard > HANG_MS + 1000) {
+        if (ready && Date.now() - lastHeard > HANG_MS + 1000) {
           clearInterval(timer);
           worker.kill('SIGKILL');
           resolve('hang');
@@ -88,6 +91,8 @@ async function supervise(): Promise<void> {
       }, 500);
       worker.on('message', (m: Progress) => {
         lastHeard = Date.now();
+        ready = true;
+        if (m.type === 'ready') return;
         last = m.stats;
         maxRssKb = Math.max(maxRssKb, m.maxRssKb);
         for (const c of m.crashes) {
@@ -116,6 +121,7 @@ async function supervise(): Promise<void> {
       if (s.slowest.ms > slowest.ms) slowest = s.slowest;
     }
     if (outcome === 'done') break;
+    if (!ready) throw new Error('the fuzz worker died while starting');
     // The input it was on when it hung or died: rebuild, keep, and go on after it.
     const index = readFileSync(indexFile).readDoubleLE(0);
     const input = makeInput(targets, seed, index);
