@@ -3,9 +3,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
-import { EngineError } from '../native.js';
 import { version } from '../version.js';
 import { commands } from './commands/index.js';
+import { debugRequested, formatError } from './report_error.js';
 
 // A closed pipe (`lkrobust models | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -21,6 +21,7 @@ async function main() {
     .demandCommand(1, 'Name a command; `lkrobust --help` lists them.')
     .strict()
     .recommendCommands()
+    .option('debug', { type: 'boolean', global: true, hidden: true, describe: 'print the stack trace of an internal error' })
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err, y) => {
@@ -33,11 +34,6 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  const named = e instanceof Error && /^LKR_/.test(String((e as Error & { code?: unknown }).code ?? ''));
-  if (e instanceof EngineError || e instanceof TypeError || e instanceof RangeError || named) {
-    process.stderr.write(`lkrobust: ${e.message}\n`);
-  } else {
-    process.stderr.write(`lkrobust: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  }
+  process.stderr.write(formatError(e, debugRequested()));
   process.exit(1);
 });

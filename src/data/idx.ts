@@ -4,15 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
+import { LkrError } from '../util/lkr_error.js';
+
 export interface IdxArray {
   shape: number[];
   data: Uint8Array;
 }
 
-export class IdxError extends Error {
-  readonly code = 'LKR_IDX';
+export class IdxError extends LkrError {
   constructor(file: string, why: string) {
-    super(`${file}: not a readable IDX file: ${why}`);
+    super('LKR_IDX', `${file}: not a readable IDX file: ${why}`);
     this.name = 'IdxError';
   }
 }

@@ -1,9 +1,11 @@
 // Folder walking shared by the dataset layouts: sorted listings that skip hidden entries and follow
 // symlinks, image-file recognition by extension, and the torchvision ImageFolder convention
-// (`<root>/<class>/<file>`, classes = sorted folder names). Nothing here decodes an image.
-import { readdirSync, statSync } from 'node:fs';
+// (`<root>/<class>/<file>`, classes = sorted folder names). Nothing here decodes an image. Walks are
+// iterative and visit each real folder once, so a tree of links back to itself ends.
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+import { LkrError } from '../util/lkr_error.js';
 import { imagenet1kIndexOf } from './reference_data.js';
 
 /** File suffixes (lower case) that sharp decodes: JPEG, PNG, WebP, TIFF, GIF, AVIF, SVG. Matched case-insensitively. */
@@ -14,14 +16,13 @@ export function isImageFile(name: string): boolean {
 }
 
 /** A folder that is missing, empty or not laid out as expected. `expected` describes the layout. */
-export class DatasetLayoutError extends Error {
-  readonly code = 'LKR_DATA';
+export class DatasetLayoutError extends LkrError {
   constructor(
     readonly path: string,
     why: string,
     readonly expected: string,
   ) {
-    super(`${path}: ${why}; expected layout ${expected}`);
+    super('LKR_DATA_LAYOUT', `${path}: ${why}; expected layout ${expected}`);
     this.name = 'DatasetLayoutError';
   }
 }
@@ -66,17 +67,45 @@ export function subfolders(dir: string, expected: string): Entry[] {
 }
 
 /**
+ * Symlinked folders inside a walk: 'follow-once' (default) walks each real folder once and never a link back
+ * to the walk's root or above it (those would list the same images again, or forever); 'skip' ignores them.
+ */
+export type SymlinkPolicy = 'follow-once' | 'skip';
+
+function realPath(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** True when `real` is `root` or one of its ancestors. */
+function containsOrIs(real: string, root: string): boolean {
+  return root === real || root.startsWith(real.endsWith(path.sep) ? real : real + path.sep);
+}
+
+/**
  * The image files under a class folder, recursively, in torchvision ImageFolder's order (folders walked in
  * sorted path order, files sorted within each).
  */
-export function imageFilesUnder(dir: string, expected: string): string[] {
+export function imageFilesUnder(dir: string, expected: string, opts: { symlinks?: SymlinkPolicy } = {}): string[] {
+  const policy = opts.symlinks ?? 'follow-once';
   const found: { dir: string; files: string[] }[] = [];
-  const walk = (d: string) => {
+  const rootReal = realPath(dir) ?? dir;
+  const visited = new Set<string>();
+  const todo = [dir];
+  while (todo.length) {
+    const d = todo.pop()!;
+    const real = realPath(d);
+    if (real === null || visited.has(real) || (d !== dir && containsOrIs(real, rootReal))) continue;
+    visited.add(real);
     const entries = listDir(d, expected);
     found.push({ dir: d, files: entries.filter((e) => !e.isDir && isImageFile(e.name)).map((e) => e.path) });
-    for (const e of entries) if (e.isDir) walk(e.path);
-  };
-  walk(dir);
+    for (const e of entries) {
+      if (e.isDir && !(policy === 'skip' && lstatSync(e.path).isSymbolicLink())) todo.push(e.path);
+    }
+  }
   found.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
   return found.flatMap((f) => f.files);
 }
@@ -106,6 +135,8 @@ export interface ImageFolderOptions {
    * 1000 wnid folders both give the same labels; they differ for a subset of classes.
    */
   labels?: 'auto' | 'imagenet-1k' | 'folders';
+  /** Symlinked folders inside class folders; see SymlinkPolicy. */
+  symlinks?: SymlinkPolicy;
 }
 
 export interface ImageFolderDataset {
@@ -149,7 +180,7 @@ export function scanImageFolder(root: string, opts: ImageFolderOptions = {}): Im
   for (const d of classDirs) {
     const lab = label(d.name);
     const k = imagenet1kIndexOf(d.name) ?? null;
-    for (const f of imageFilesUnder(d.path, expected)) items.push({ path: f, label: lab, className: d.name, index1k: k });
+    for (const f of imageFilesUnder(d.path, expected, { symlinks: opts.symlinks })) items.push({ path: f, label: lab, className: d.name, index1k: k });
   }
   if (items.length === 0) throw new DatasetLayoutError(root, 'contains no image files', expected);
   return { layout: 'imagefolder', root, labelSpace, classes, items };

@@ -10,14 +10,15 @@ import sharp from 'sharp';
 
 import { preprocessImages, type PreprocessedItem, type Tensor } from '../native.js';
 import type { CropMode, Preprocess } from '../models/registry.js';
+import { LkrError } from '../util/lkr_error.js';
+import { MAX_IMAGE_PIXELS, oversizedImage } from './image_header.js';
 
-export class ImageDecodeError extends Error {
-  readonly code = 'LKR_IMAGE';
+export class ImageDecodeError extends LkrError {
   constructor(
     readonly file: string,
     why: string,
   ) {
-    super(`${file}: cannot decode image: ${why}`);
+    super('LKR_IMAGE', `${file}: cannot decode image: ${why}`);
     this.name = 'ImageDecodeError';
   }
 }
@@ -71,7 +72,7 @@ export interface ItemOutcome {
 const SHARP_MODES = ['', 'L', 'LA', 'RGB', 'RGBA'];
 
 async function sharpRaw(bytes: Buffer, opts: LoadOptions): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
-  let img = sharp(bytes, { failOn: 'error' });
+  let img = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
   if (opts.exifRotate) img = img.rotate();
   if (opts.colorManage) img = img.toColourspace('srgb');
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
@@ -117,6 +118,14 @@ export async function preprocessInto(
   );
   const viaSharp = opts.exifRotate || opts.colorManage;
   // Pass 1: JPEG and PNG natively (everything, unless sharp's EXIF/ICC handling was asked for).
+  // Headers declaring more pixels than Pillow opens are refused before any decoder allocates them.
+  bytes.forEach((b, i) => {
+    const why = b && oversizedImage(b);
+    if (why) {
+      outcomes[i].error = why;
+      bytes[i] = null;
+    }
+  });
   const native = viaSharp ? [] : bytes.flatMap((b, i) => (b ? [i] : []));
   const later: number[] = viaSharp ? bytes.flatMap((b, i) => (b ? [i] : [])) : [];
   if (native.length) {

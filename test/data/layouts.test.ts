@@ -232,7 +232,7 @@ t.test('missing or empty datasets name the path and the layout', async (t) => {
   t.throws(() => imageFolder(noClasses), /has no class folders/);
   const file = tree('a_file', ['f.txt']);
   t.throws(() => imageFolder(path.join(file, 'f.txt')), /is not a folder/);
-  t.equal(new DatasetLayoutError('/p', 'why', 'L').code, 'LKR_DATA');
+  t.equal(new DatasetLayoutError('/p', 'why', 'L').code, 'LKR_DATA_LAYOUT');
 });
 
 t.test('symlinked class folders are followed (IN-R / IN-O val subsets are symlinks)', async (t) => {

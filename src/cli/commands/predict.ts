@@ -3,7 +3,8 @@
 import type { Argv } from 'yargs';
 
 import { loadImages } from '../../data/preprocess.js';
-import { readNpy, writeNpy } from '../../data/npy.js';
+import { writeNpy } from '../../data/npy.js';
+import { INPUT_RANGES, type InputRange, readNpyInput } from '../../data/npy_input.js';
 import { imagenet1kNames } from '../../data/reference_data.js';
 import { Model } from '../../models/model.js';
 import type { Tensor } from '../../native.js';
@@ -14,6 +15,7 @@ export interface PredictArgs {
   weights: string;
   images?: string[];
   input?: string;
+  inputRange?: InputRange;
   top: number;
   json: boolean;
   outLogits?: string;
@@ -40,18 +42,16 @@ function topk(row: Float32Array, k: number): { index: number; logit: number; pro
     .map((index) => ({ index, logit: row[index], prob: Math.exp(row[index] - max) / sum }));
 }
 
-export async function loadInput(args: { images?: string[]; input?: string }, model: Model): Promise<{ x: Tensor; names: string[] }> {
-  if (args.input) {
-    const a = readNpy(args.input);
-    if (a.shape.length !== 4 || a.shape[3] !== 3) {
-      throw new RangeError(`${args.input}: expected float32 (N, H, W, 3) in [0, 1], received shape (${a.shape.join(', ')})`);
-    }
-    const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data);
-    for (const v of data) {
-      if (!Number.isFinite(v)) throw new RangeError(`${args.input}: contains NaN or infinite values`);
-    }
-    return { x: { shape: a.shape, data }, names: Array.from({ length: a.shape[0] }, (_, i) => `${args.input}[${i}]`) };
-  }
+function npyInput(file: string, range: InputRange | undefined): { x: Tensor; names: string[] } {
+  const x = readNpyInput(file, range);
+  return { x, names: Array.from({ length: x.shape[0] }, (_, i) => `${file}[${i}]`) };
+}
+
+export async function loadInput(
+  args: { images?: string[]; input?: string; inputRange?: InputRange },
+  model: Model,
+): Promise<{ x: Tensor; names: string[] }> {
+  if (args.input) return npyInput(args.input, args.inputRange);
   const files = args.images ?? [];
   if (!files.length) throw new RangeError('predict: give image files, or --input x.npy');
   return { x: await loadImages(files, model.entry.preprocess), names: files };
@@ -64,6 +64,11 @@ export const predictCommand = {
     modelArgs(y)
       .positional('images', { type: 'string', array: true, describe: 'image files (JPEG, PNG, WebP, ...)' })
       .option('input', { type: 'string', describe: 'a float32 .npy of shape (N, H, W, 3) in [0, 1]: bypasses preprocessing' })
+      .option('input-range', {
+        choices: INPUT_RANGES,
+        default: '0-1',
+        describe: 'how --input values are read: 0-1 (refused outside), 0-255 (divided by 255), as-is (no check)',
+      })
       .option('top', { type: 'number', default: 5, describe: 'how many classes to show per image' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
       .option('out-logits', { type: 'string', describe: 'write the logits (N, classes) as float32 .npy' })
@@ -75,10 +80,12 @@ export const predictCommand = {
       .example('$0 predict --model resnet50 --weights resnet50.safetensors cat.jpg', 'top-5 classes')
       .example('$0 predict --model vit_base_patch16_224 --weights vit.pth --input x.npy --input-grad g.npy --labels 3,17', 'gradients for given labels'),
   handler: async (argv: PredictArgs) => {
+    // A .npy input is checked before any weights are read or fetched: a bad batch fails in milliseconds.
+    const early = argv.input ? npyInput(argv.input, argv.inputRange) : null;
     const model = new Model(argv.model, modelOptionsFrom(argv));
     argv = { ...argv, weights: await resolveWeightsFile(argv.model, argv.weights) };
     model.loadWeights(argv.weights, argv.entry ? { entry: argv.entry } : {});
-    const { x, names } = await loadInput(argv, model);
+    const { x, names } = early ?? (await loadInput(argv, model));
     const { logits } = await model.forward(x);
     const n = logits.shape[0];
     const k = logits.shape[1];

@@ -6,7 +6,7 @@ import { CheckpointError } from './errors.js';
 import { isLegacyTorch, readLegacyPth, readPth } from './pth.js';
 import { parseSafetensors } from './safetensors.js';
 import type { StateDict } from './state_dict.js';
-import type { PyValue, TensorRef } from './unpickler.js';
+import { describe, type PyValue, type TensorRef } from './unpickler.js';
 import { isZip } from './zip.js';
 
 export interface LoadOptions {
@@ -34,6 +34,12 @@ function looksLikeSafetensors(buf: Buffer): boolean {
   return n > 1n && n < 100_000_000n && buf[8] === 0x7b; // '{'
 }
 
+/** The first keys of a dict, for messages (keys may be hostile: long, nested tuples). */
+function keyList(m: Map<PyValue, PyValue>): string {
+  const shown = [...m.keys()].slice(0, 20).map((k) => (typeof k === 'string' ? k : describe(k)));
+  return shown.join(', ') + (m.size > 20 ? `, … (${m.size} keys)` : '');
+}
+
 function stripModulePrefix(sd: StateDict): StateDict {
   const keys = [...sd.keys()];
   if (keys.length === 0 || !keys.every((k) => k.startsWith('module.'))) return sd;
@@ -55,7 +61,7 @@ export function loadCheckpointBuffer(buf: Buffer, file: string, opts: LoadOption
   if (opts.entry !== undefined) {
     const v = root.get(opts.entry);
     if (!(v instanceof Map)) {
-      const keys = [...root.keys()].map(String).join(', ');
+      const keys = keyList(root);
       throw new CheckpointError('LKR_CKPT_KEYS', `${file}: no dict entry "${opts.entry}" (top-level keys: ${keys})`);
     }
     dict = v;
@@ -63,7 +69,7 @@ export function loadCheckpointBuffer(buf: Buffer, file: string, opts: LoadOption
   } else if (!hasTensors(root)) {
     const key = NESTED.find((k) => root.get(k) instanceof Map && hasTensors(root.get(k) as Map<PyValue, PyValue>));
     if (!key) {
-      const keys = [...root.keys()].map(String).join(', ');
+      const keys = keyList(root);
       throw new CheckpointError('LKR_CKPT_KEYS', `${file}: no tensors found at the top level or under ${NESTED.join('/')} (keys: ${keys})`);
     }
     dict = root.get(key) as Map<PyValue, PyValue>;
@@ -71,7 +77,9 @@ export function loadCheckpointBuffer(buf: Buffer, file: string, opts: LoadOption
   }
   const tensors: StateDict = new Map();
   for (const [k, v] of dict) {
-    if (isTensorRef(v)) tensors.set(String(k), tensor(v, String(k)));
+    if (!isTensorRef(v)) continue;
+    if (typeof k !== 'string') throw new CheckpointError('LKR_CKPT_KEYS', `${file}: a tensor is keyed by ${describe(k)}, expected a string name`);
+    tensors.set(k, tensor(v, k));
   }
   return { format: isLegacyTorch(buf) ? 'pytorch-legacy' : 'pytorch-zip', entry, tensors: stripModulePrefix(tensors) };
 }

@@ -27,14 +27,22 @@ export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: Sta
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw bad('header is not a JSON object');
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  // As the reference reader: __metadata__ is a map from strings to strings, nothing else.
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw bad('__metadata__ is not an object of strings');
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') throw bad(`__metadata__ "${k}" is a ${v === null ? 'null' : typeof v}, expected a string`);
+  }
   const data = buf.subarray(8 + n);
   const entries: [string, Entry][] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const e = v as Entry;
-    if (!e || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) {
+    if (!e || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
       throw bad(`entry "${name}" lacks dtype, shape or data_offsets`);
     }
+    // Checked before any arithmetic or message: a hostile header may nest arrays thousands deep here.
+    if (!e.data_offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) throw bad(`entry "${name}" data_offsets are not two non-negative integers`);
+    if (!e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`entry "${name}" shape is not a list of non-negative integers`);
     entries.push([name, e]);
   }
   entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
@@ -42,7 +50,7 @@ export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: Sta
   let expectBegin = 0;
   for (const [name, e] of entries) {
     const [begin, end] = e.data_offsets;
-    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin !== expectBegin || end < begin) {
+    if (begin !== expectBegin || end < begin) {
       throw bad(`entry "${name}" offsets [${begin}, ${end}) do not tile the buffer (expected begin ${expectBegin})`);
     }
     expectBegin = end;
@@ -50,7 +58,6 @@ export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: Sta
       throw new CheckpointError('LKR_CKPT_DTYPE', `${file}: tensor "${name}" has dtype ${e.dtype}, which lkrobust does not read`);
     }
     const count = e.shape.reduce((a, b) => a * b, 1);
-    if (e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`entry "${name}" has shape [${e.shape}]`);
     if (end - begin !== count * DTYPE_BYTES[e.dtype]) {
       throw bad(`entry "${name}" holds ${end - begin} bytes, but ${e.dtype}[${e.shape}] needs ${count * DTYPE_BYTES[e.dtype]}`);
     }

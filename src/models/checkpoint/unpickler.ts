@@ -56,7 +56,12 @@ const STORAGE_DTYPES: Record<string, DType> = {
   CharStorage: 'I8',
   ByteStorage: 'U8',
   BoolStorage: 'BOOL',
+  // torch.save of a bare torch.UntypedStorage: bytes, its numel is its byte count (as torch.load reads it)
+  UntypedStorage: 'U8',
 };
+
+/** How deeply _rebuild_from_type_v2 may wrap a rebuild (PyTorch nests it once per tensor subclass). */
+const MAX_REBUILD_NESTING = 16;
 
 // Globals that may appear, and what calling them (REDUCE) means. Storage classes and the tensor classes are
 // inert markers: they are only ever read, never called.
@@ -69,7 +74,12 @@ const CALLABLE = new Set([
   'torch._tensor._rebuild_from_type_v2',
   '_codecs.encode',
 ]);
-const MARKERS = new Set(['torch.Tensor', 'torch.nn.parameter.Parameter', ...Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`)]);
+const MARKERS = new Set([
+  'torch.Tensor',
+  'torch.nn.parameter.Parameter',
+  'torch.storage.UntypedStorage',
+  ...Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`),
+]);
 
 function isMarkOrValue(v: unknown): v is PyValue {
   return v !== MARK;
@@ -77,15 +87,35 @@ function isMarkOrValue(v: unknown): v is PyValue {
 const MARK = Symbol('mark');
 type StackItem = PyValue | typeof MARK;
 
-function asInt(v: PyValue, what: string): number {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
-  throw new Error(`${what}: expected an integer`);
+type Fail = (why: string) => Error;
+
+/** A short, non-recursive description of a value for error messages (a hostile value may nest 100k deep). */
+export function describe(v: PyValue | undefined): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (Buffer.isBuffer(v)) return `bytes[${v.length}]`;
+  if (Array.isArray(v)) return `a tuple/list of ${v.length}`;
+  if (v instanceof Map) return `a dict of ${v.size}`;
+  if (v instanceof Set) return `a set of ${v.size}`;
+  if (v instanceof PyGlobal) return v.qualified;
+  return `a ${v.kind}`;
 }
 
-function asIntArray(v: PyValue, what: string): number[] {
-  if (!Array.isArray(v)) throw new Error(`${what}: expected a tuple of integers`);
-  return v.map((x, i) => asInt(x, `${what}[${i}]`));
+function asInt(v: PyValue, what: string, fail: Fail): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  throw fail(`${what}: expected an integer, found ${describe(v)}`);
+}
+
+function asIntArray(v: PyValue, what: string, fail: Fail): number[] {
+  if (!Array.isArray(v)) throw fail(`${what}: expected a tuple of integers, found ${describe(v)}`);
+  return v.map((x, i) => asInt(x, `${what}[${i}]`, fail));
+}
+
+function asString(v: PyValue, what: string, fail: Fail): string {
+  if (typeof v !== 'string') throw fail(`${what}: expected a string, found ${describe(v)}`);
+  return v;
 }
 
 export function unpickle(data: Buffer, file: string): PyValue {
@@ -110,6 +140,8 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
   let pos = start;
 
   const need = (n: number) => {
+    // A signed length below zero would move `pos` backwards onto the same opcode, forever.
+    if (!Number.isSafeInteger(n) || n < 0) throw corrupt(`length ${n} at byte ${pos}`);
     if (pos + n > data.length) throw new CheckpointError('LKR_CKPT_TRUNCATED', `${file}: truncated: the pickle ends in the middle of an opcode`);
   };
   const pop = (): PyValue => {
@@ -130,6 +162,11 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
     stack.pop();
     return items;
   };
+  const readLength8 = (): number => {
+    const n = data.readBigUInt64LE(pos);
+    pos += 8;
+    return n > BigInt(data.length) ? data.length + 1 : Number(n); // anything longer than the file fails need()
+  };
   const readLine = (): string => {
     const end = data.indexOf(0x0a, pos);
     if (end < 0) throw new CheckpointError('LKR_CKPT_TRUNCATED', `${file}: truncated: the pickle ends inside a GLOBAL`);
@@ -147,7 +184,10 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
     for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
   };
 
-  const call = (fn: PyValue, args: PyValue): PyValue => {
+  const call = (fn: PyValue, args: PyValue, nesting = 0): PyValue => {
+    if (nesting > MAX_REBUILD_NESTING) {
+      throw new CheckpointError('LKR_CKPT_LIMIT', `${file}: _rebuild_from_type_v2 nested more than ${MAX_REBUILD_NESTING} deep (a cycle?)`);
+    }
     if (!(fn instanceof PyGlobal)) throw corrupt('REDUCE on a non-callable');
     if (!CALLABLE.has(fn.qualified)) throw unsafe(`a call to ${fn.qualified}`);
     if (!Array.isArray(args)) throw corrupt('REDUCE arguments are not a tuple');
@@ -157,13 +197,13 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
       case 'torch._utils._rebuild_tensor':
       case 'torch._utils._rebuild_tensor_v2': {
         const storage = args[0] as StorageRef;
-        if (!storage || storage.kind !== 'storage') throw corrupt('tensor without a storage');
+        if (!storage || typeof storage !== 'object' || (storage as { kind?: unknown }).kind !== 'storage') throw corrupt('tensor without a storage');
         return {
           kind: 'tensor',
           storage,
-          offset: asInt(args[1], 'tensor offset'),
-          size: asIntArray(args[2], 'tensor size'),
-          stride: asIntArray(args[3], 'tensor stride'),
+          offset: asInt(args[1], 'tensor offset', corrupt),
+          size: asIntArray(args[2], 'tensor size', corrupt),
+          stride: asIntArray(args[3], 'tensor stride', corrupt),
         };
       }
       case 'torch._utils._rebuild_parameter':
@@ -171,9 +211,9 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
         return args[0];
       case 'torch._tensor._rebuild_from_type_v2':
         // (func, new_type, args, state): rebuild with func (itself checked), ignore the Python type and state.
-        return call(args[0], args[2]);
+        return call(args[0], args[2], nesting + 1);
       case '_codecs.encode':
-        return Buffer.from(String(args[0]), 'latin1');
+        return Buffer.from(asString(args[0], '_codecs.encode argument', corrupt), 'latin1');
     }
     throw unsafe(fn.qualified);
   };
@@ -184,6 +224,7 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
     switch (op) {
       case 0x80: // PROTO
         need(1);
+        if (data[pos] > 5) throw corrupt(`pickle protocol ${data[pos]} (expected 2 to 5)`);
         pos += 1;
         break;
       case 0x95: // FRAME
@@ -246,9 +287,11 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
         if (pid.length > 5 && pid[5] !== null) {
           throw new CheckpointError('LKR_CKPT_FORMAT', `${file}: a legacy checkpoint with storage views: re-save it with a current torch (torch.save) or convert it to .safetensors`);
         }
-        const dtype = STORAGE_DTYPES[pid[1].name];
+        const dtype = Object.hasOwn(STORAGE_DTYPES, pid[1].name) ? STORAGE_DTYPES[pid[1].name] : undefined;
         if (!dtype) throw unsafe(`a storage of type ${pid[1].qualified}`);
-        stack.push({ kind: 'storage', dtype, key: String(pid[2]), location: String(pid[3]), numel: asInt(pid[4], 'storage numel') });
+        const numel = asInt(pid[4], 'storage numel', corrupt);
+        if (numel < 0) throw corrupt(`storage numel ${numel}`);
+        stack.push({ kind: 'storage', dtype, key: asString(pid[2], 'storage key', corrupt), location: asString(pid[3], 'storage location', corrupt), numel });
         break;
       }
       case 0x28: // MARK
@@ -294,7 +337,8 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
         const items = popMark();
         const l = top();
         if (!Array.isArray(l)) throw corrupt('APPENDS to a non-list');
-        l.push(...items);
+        for (const x of items) l.push(x); // not push(...items): a long run would overflow the call stack
+
         break;
       }
       case 0x7d: // EMPTY_DICT
@@ -400,6 +444,25 @@ export function unpickleAt(data: Buffer, start: number, file: string): { value: 
         pos += 4;
         need(n);
         stack.push(data.toString('latin1', pos, pos + n));
+        pos += n;
+        break;
+      }
+      case 0x8d: {
+        // BINUNICODE8 (protocol 4)
+        need(8);
+        const n = readLength8();
+        need(n);
+        stack.push(data.toString('utf8', pos, pos + n));
+        pos += n;
+        break;
+      }
+      case 0x8e: // BINBYTES8 (protocol 4)
+      case 0x96: {
+        // BYTEARRAY8 (protocol 5)
+        need(8);
+        const n = readLength8();
+        need(n);
+        stack.push(Buffer.from(data.subarray(pos, pos + n)));
         pos += n;
         break;
       }
