@@ -3,9 +3,9 @@
 import { gzipSync } from 'node:zlib';
 
 import { encodeNpy } from '../../src/data/npy.js';
-import { PickleWriter, stateDictPickle, type TensorSpec, writeStateDict } from './build/pickle.js';
-import { legacyCheckpoint, type StorageSpec, zipCheckpoint } from './build/torch.js';
-import { writeZip, type ZipInput } from './build/zip.js';
+import { PickleWriter, stateDictPickle, type TensorSpec, writeStateDict } from './builders/pickle.js';
+import { legacyCheckpoint, type StorageSpec, zipCheckpoint } from './builders/torch.js';
+import { writeZip, type ZipInput } from './builders/zip.js';
 import { below, pick, type Rng } from './mutate.js';
 
 const INTS = [0, 1, 2, 3, 4, 7, 16, -1, -5, 255, 256, 65535, 2 ** 31 - 1, -(2 ** 31), 2 ** 40, Number.MAX_SAFE_INTEGER];

@@ -3,9 +3,9 @@
 // file too. The regression tests, the CLI walk and the fuzzer's seeds all start from this list.
 import { encodeNpy } from '../../src/data/npy.js';
 import { encodeSafetensors } from '../../src/models/checkpoint/index.js';
-import { PickleWriter, stateDictPickle, type TensorSpec } from './build/pickle.js';
-import { legacyCheckpoint, zipCheckpoint } from './build/torch.js';
-import { writeZip } from './build/zip.js';
+import { PickleWriter, stateDictPickle, type TensorSpec } from './builders/pickle.js';
+import { legacyCheckpoint, zipCheckpoint } from './builders/torch.js';
+import { writeZip } from './builders/zip.js';
 
 export interface HostileCase {
   name: string;
