@@ -2,8 +2,9 @@
 # Makes everything `lkrobust demo` ships in data/demo/ with lkrobust's own commands: the two trained models (one
 # kernel-size ablation run, kernel 3 vs 7, every other setting and the seed identical) and the held-out slice of
 # the Fashion-MNIST test images. Training is deterministic for a given thread count (docs/TRAINING.md, "Resume and
-# determinism"), so with LKR_NUM_THREADS=2 on an x86-64 CPU this rewrites the committed weights byte for byte.
-# About 30 minutes on 2 cores. Needs the Fashion-MNIST IDX files (Debian: apt-get install dataset-fashion-mnist).
+# determinism"), so with LKR_NUM_THREADS=2 on a CPU with the same instruction set (they were made with AVX-512, an
+# AMD EPYC) this is meant to rewrite the committed weights byte for byte. About 30 minutes on 2 cores.
+# Needs the Fashion-MNIST IDX files (Debian: apt-get install dataset-fashion-mnist).
 #
 #   scripts/train-demo-models.sh [WORK_DIR]     (default /tmp/lkrobust-demo-train; safe to rerun: it resumes)
 set -euo pipefail
@@ -19,7 +20,7 @@ export LKR_NUM_THREADS=2
 # Both models, seed 0; the robustness measurements are left to `lkrobust demo`.
 lkrobust ablate kernel-size --family convnext --sizes 3,7 --size 32 \
   --config '{"depths":[1,1,2,1],"dims":[24,48,96,192]}' --data "$work/fm32" \
-  --epochs 15 --batch 64 --lr 2e-3 --warmup-epochs 1 --seed 0 \
+  --epochs 15 --batch 64 --lr 2e-3 --warmup-epochs 1 --pad 0 --seed 0 \
   --corruptions none --occlusion-ratios none --pgd-eps none --bands none --out "$work/ablate"
 
 for k in 3 7; do

@@ -38,7 +38,8 @@ t.test('each shipped model reaches >= 90% clean accuracy on the held-out slice (
     model.loadWeights(m.weights);
     const { acc } = await evaluate(model, slice, 100);
     t.ok(acc >= 0.9, `${m.name}: clean accuracy ${(100 * acc).toFixed(1)}% on ${slice.labels.length} held-out images`);
-    const log = JSON.parse(readFileSync(m.trainLog, 'utf8')) as { train: { seed: number; kernelSize: number }; finished: boolean; epochs: unknown[] };
+    const log = JSON.parse(readFileSync(m.trainLog, 'utf8')) as { train: { seed: number; kernelSize: number; config: Record<string, unknown> }; finished: boolean; epochs: unknown[] };
+    for (const key of ['depths', 'dims']) t.same(model.entry.config[key], log.train.config[key], `${m.name}: the registry ${key} are those it was trained with`);
     t.ok(log.finished, `${m.name}: its training run finished`);
     t.equal(log.train.seed, shipped.training.seed, `${m.name}: trained with the manifest's seed`);
     t.equal(log.epochs.length, shipped.training.epochs, `${m.name}: for the manifest's epochs`);
