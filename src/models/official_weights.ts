@@ -154,5 +154,7 @@ export const OFFICIAL_WEIGHTS: readonly OfficialWeights[] = [
 /** Models of the registry with no published weights, and why. */
 export const NO_OFFICIAL_WEIGHTS: Readonly<Record<string, string>> = {
   replknet_31b_k3: "the paper's RepLKNet-3B was trained by its authors and not released: train it yourself",
-  lkr_demo_convnext: 'the demo model: `lkrobust demo` writes seeded random weights',
+  lkr_demo_convnext: 'the synthetic pipeline demo model: `lkrobust demo --synthetic` writes seeded random weights',
+  lkr_fmnist_convnext_k3: 'trained by lkrobust itself for `lkrobust demo`: shipped in data/demo/ (scripts/train-demo-models.sh)',
+  lkr_fmnist_convnext_k7: 'trained by lkrobust itself for `lkrobust demo`: shipped in data/demo/ (scripts/train-demo-models.sh)',
 };

@@ -84,6 +84,19 @@ const bit = (depth: 50 | 101 | 152, wf: number, size: number): ModelEntry => ({
   weights: `timm resnetv2_${depth}x${wf}_bit.goog_in21k_ft_in1k`,
 });
 
+// The two models `lkrobust demo` ships (data/demo/, made by scripts/train-demo-models.sh): the kernel-size
+// ablation's small ConvNeXt trained on Fashion-MNIST at 32 px, identical but for the depthwise kernel. The graph
+// and the input normalisation are convnext_tiny's as `train --model convnext_tiny --config ...` builds them.
+const fashionMnistConvnext = (k: number): ModelEntry => ({
+  name: `lkr_fmnist_convnext_k${k}`,
+  family: 'convnext',
+  description: `a small ConvNeXt (depths 1/1/2/1, dims 24/48/96/192, kernel ${k}) trained on Fashion-MNIST at 32 px: the demo's ${k === 3 ? 'small' : 'large'}-kernel model`,
+  config: { depths: [1, 1, 2, 1], dims: [24, 48, 96, 192], kernel_size: k, num_classes: 10 },
+  preprocess: { inputSize: 32, cropPct: 1.0, interpolation: 'bilinear', warp: true, ...IMAGENET },
+  numClasses: 10,
+  weights: `shipped: data/demo/lkr_fmnist_convnext_k${k}.safetensors (scripts/train-demo-models.sh)`,
+});
+
 export const MODELS: readonly ModelEntry[] = [
   replknet('replknet_31b', 'RepLKNet-31B: kernels 31/29/27/13 with a parallel 5x5 branch', { kernels: [31, 29, 27, 13], layers: [2, 2, 18, 2], channels: [128, 256, 512, 1024], small_kernel: 5, dw_ratio: 1 },
     { inputSize: 224, cropPct: 0.875, interpolation: 'bicubic', ...IMAGENET }, 'official RepLKNet-31B_ImageNet-22K-to-1K_224.pth (or _ImageNet-1K_224)'),
@@ -134,6 +147,8 @@ export const MODELS: readonly ModelEntry[] = [
     weights: 'torchvision alexnet-owt-4df8aa71.pth, the weights ImageNet-C/-P used (keys features.{0,3,6,8,10}, classifier.{1,4,6}); current torchvision downloads alexnet-owt-7be5be79.pth, same keys',
     source: 'torchvision',
   },
+  fashionMnistConvnext(3),
+  fashionMnistConvnext(7),
 ];
 
 /** A small built-in model for the demo and tests: ConvNeXt graph, tiny widths, no published weights. */

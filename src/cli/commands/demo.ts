@@ -1,86 +1,52 @@
-// `lkrobust demo`: the whole pipeline on built-in defaults — a synthetic dataset in every released layout,
-// a small built-in model, `eval` on each benchmark, and a report. The model is untrained (random weights),
-// so its numbers show the machinery, not robustness; the demo says so.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// `lkrobust demo`: by default the shipped trained models (a kernel-3 and a kernel-7 ConvNeXt) side by side on
+// held-out real Fashion-MNIST test images (src/demo/trained_demo.ts); with --synthetic, the pipeline demo on
+// synthetic data in every released ImageNet layout with a random-weight model (src/demo/synthetic_pipeline.ts).
 import path from 'node:path';
 
 import type { Argv } from 'yargs';
 
-import { writeSyntheticDatasets } from '../../data/synthetic.js';
-import { writeSafetensors } from '../../models/checkpoint/index.js';
-import { Model } from '../../models/model.js';
-import { DEMO_MODEL } from '../../models/registry.js';
-import { randomParams } from '../../bench/model.js';
-import type { BenchmarkName } from '../../robustness/benchmarks.js';
-import { reportHtml } from '../../report/html.js';
-import { evalMain, formatSummary } from './eval.js';
+import { sideBySide } from '../../demo/side_by_side.js';
+import { runSyntheticDemo } from '../../demo/synthetic_pipeline.js';
+import { runTrainedDemo } from '../../demo/trained_demo.js';
 
-const UNTRAINED =
-  'NOTE: the demo model (lkr_demo_convnext) has seeded RANDOM weights: it is untrained until a later release gives it ' +
-  'trained weights, so these numbers exercise the pipeline and say nothing about robustness.';
+export interface DemoArgs {
+  synthetic: boolean;
+  out?: string;
+  batch?: number;
+  json: boolean;
+}
 
-export async function runDemo(out: string, batch: number, log: (s: string) => void) {
-  const t0 = performance.now();
-  mkdirSync(out, { recursive: true });
-  const dataRoot = path.join(out, 'data');
-  let dirs: Record<string, string>;
-  if (existsSync(path.join(dataRoot, '.complete'))) {
-    dirs = Object.fromEntries(['imagenet-val', 'imagenet-a', 'imagenet-r', 'imagenet-o', 'imagenet-c', 'imagenet-p', 'imagenet-9'].map((b) => [b, path.join(dataRoot, b)]));
-  } else {
-    log(`demo: writing a synthetic dataset in the released layouts to ${dataRoot}`);
-    dirs = await writeSyntheticDatasets(dataRoot);
-    writeFileSync(path.join(dataRoot, '.complete'), '');
-  }
-  const weights = path.join(out, 'lkr_demo_convnext.safetensors');
-  if (!existsSync(weights)) {
-    const m = new Model(DEMO_MODEL.name);
-    const params = randomParams(m, 0);
-    writeSafetensors(weights, new Map(Object.entries(params)), { format: 'pt', note: 'random weights (untrained) for lkrobust demo' });
-  }
-  log(UNTRAINED);
-  const summaries: Record<string, unknown> = {};
-  let cleanError: number | undefined;
-  const order: BenchmarkName[] = ['imagenet-val', 'imagenet-a', 'imagenet-r', 'imagenet-o', 'imagenet-c', 'imagenet-p', 'imagenet-9'];
-  for (const b of order) {
-    const { results } = await evalMain(
-      {
-        model: DEMO_MODEL.name,
-        weights,
-        benchmark: b,
-        data: dirs[b],
-        batch,
-        json: true,
-        difficulty: 1,
-        out: path.join(out, 'runs', b),
-        valDir: b === 'imagenet-o' ? dirs['imagenet-val'] : undefined,
-        cleanError: b === 'imagenet-c' ? cleanError : undefined,
-      },
-      () => {},
-    );
-    if (b === 'imagenet-val') cleanError = 1 - (results.summary.top1 as number);
-    summaries[b] = results.summary;
-    log(`\n== ${b} (${results.images} images)\n${formatSummary(results.summary)}`);
-  }
-  const { html } = await reportHtml(path.join(out, 'runs'));
-  writeFileSync(path.join(out, 'report.html'), html);
-  const seconds = (performance.now() - t0) / 1000;
-  const report = { model: DEMO_MODEL.name, untrained: true, note: UNTRAINED, seconds, benchmarks: summaries };
-  writeFileSync(path.join(out, 'demo-summary.json'), JSON.stringify(report, null, 2) + '\n');
-  log(`\ndemo: done in ${seconds.toFixed(1)} s; results.json and results.csv per benchmark under ${path.join(out, 'runs')}, report: ${path.join(out, 'report.html')}`);
-  log(UNTRAINED);
-  return report;
+async function trainedDemo(out: string, batch: number, json: boolean): Promise<void> {
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const r = await runTrainedDemo(out, batch, log);
+  const names = r.rows.map((row) => `kernel ${row.kernel_size}`);
+  process.stderr.write(`\n${sideBySide(r.rows, names)}\n\n`);
+  log(`demo: done in ${r.seconds.toFixed(1)} s; table in ${r.resultsFile}, ${path.join(out, 'results.csv')}, report: ${path.join(out, 'report.html')}`);
+  if (json) process.stdout.write(JSON.stringify({ about: r.about, seconds: r.seconds, rows: r.rows }, null, 2) + '\n');
 }
 
 export const demoCommand = {
   command: 'demo',
-  describe: 'Run the whole pipeline on built-in defaults: synthetic data in every released layout, a small built-in model, every benchmark',
+  describe: 'Shipped trained small- and large-kernel models side by side on real held-out images (clean, corrupted, occluded, attacked); --synthetic: the pipeline demo',
   builder: (y: Argv) =>
     y
-      .option('out', { type: 'string', default: 'lkrobust-demo', describe: 'folder for the data, weights and results' })
-      .option('batch', { type: 'number', default: 16, describe: 'images per engine call' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }),
-  handler: async (argv: { out: string; batch: number; json: boolean }) => {
-    const report = await runDemo(argv.out, argv.batch, (s) => process.stderr.write(s + '\n'));
+      .option('synthetic', {
+        type: 'boolean',
+        default: false,
+        describe: 'instead, the pipeline demo: synthetic data in every released ImageNet layout, a random-weight model, every benchmark (numbers say nothing about robustness)',
+      })
+      .option('out', { type: 'string', describe: 'output folder (default lkrobust-demo, or lkrobust-demo-synthetic with --synthetic)' })
+      .option('batch', { type: 'number', describe: 'images per engine call (default 100, or 16 with --synthetic)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+      .example('$0 demo', 'kernel 3 vs kernel 7, trained on Fashion-MNIST, on 500 held-out test images: the table, results.json/csv, report.html')
+      .example('$0 demo --synthetic', 'the whole eval pipeline on synthetic data in the ImageNet layouts (untrained model)')
+      .epilogue(
+        'The trained models and the image slice ship in data/demo/ (manifest.json, README.md); scripts/train-demo-models.sh ' +
+          'retrains the same weights; docs/TRAINING.md, "Demo models".',
+      ),
+  handler: async (argv: DemoArgs) => {
+    if (!argv.synthetic) return trainedDemo(argv.out ?? 'lkrobust-demo', argv.batch ?? 100, argv.json);
+    const report = await runSyntheticDemo(argv.out ?? 'lkrobust-demo-synthetic', argv.batch ?? 16, (s) => process.stderr.write(s + '\n'));
     if (argv.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   },
 };

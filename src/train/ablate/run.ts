@@ -100,20 +100,26 @@ export async function runAblation(plan: AblationPlan, trainSet: ImageSet, valSet
   return outcome;
 }
 
-/** results.json (rows, per-size cells, the plan), results.csv (the rows) and report.html (the `report` page). */
-async function writeTable(plan: AblationPlan, results: SizeResult[], out: string, valImages: number): Promise<string> {
+/** What results.json says above the rows: the models, the settings that made and measured them, a summary. */
+export interface TableHeader {
+  model: string;
+  config: unknown;
+  summary: Record<string, string | number>;
+}
+
+/** results.json (header, rows, per-size cells), results.csv (the rows) and report.html (the `report` page). Also
+ *  `lkrobust demo`'s writer: its two shipped models are one such table. */
+export async function writeAblationTable(out: string, header: TableHeader, results: SizeResult[]): Promise<string> {
   const rows = ablationRows(results);
   const file = path.join(out, 'results.json');
-  const doc = {
-    model: `${plan.train.model} (${plan.family})`,
-    analysis: 'kernel-size-ablation',
-    config: plan,
-    summary: { family: plan.family, sizes: plan.sizes.join(','), baseline_kernel: plan.sizes[0]!, val_images: valImages },
-    rows,
-    cells: Object.fromEntries(results.map((r) => [`k${r.kernelSize}`, r.cells])),
-  };
+  const doc = { model: header.model, analysis: 'kernel-size-ablation', config: header.config, summary: header.summary, rows, cells: Object.fromEntries(results.map((r) => [`k${r.kernelSize}`, r.cells])) };
   writeAtomic(file, JSON.stringify(doc, null, 2) + '\n');
   writeAtomic(path.join(out, 'results.csv'), toCsv(rows));
   writeFileSync(path.join(out, 'report.html'), (await reportHtml(out)).html);
   return file;
+}
+
+function writeTable(plan: AblationPlan, results: SizeResult[], out: string, valImages: number): Promise<string> {
+  const summary = { family: plan.family, sizes: plan.sizes.join(','), baseline_kernel: plan.sizes[0]!, val_images: valImages };
+  return writeAblationTable(out, { model: `${plan.train.model} (${plan.family})`, config: plan, summary }, results);
 }
