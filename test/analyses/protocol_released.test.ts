@@ -88,9 +88,9 @@ t.test('released loaders against torchvision + PIL on images of several sizes', 
     bilinear256: await loadImages(files, releasedAnalysis('occlusion').preprocess),
     bicubic256: await loadImages(files, releasedAttack('pgd').preprocess),
   };
-  // Resized sizes whose margin (side − 224) is odd need torchvision's round-half-even crop offset, and upscaled
-  // images PIL's kernels, which the PIL-exact pixel pipeline (docs/FIDELITY.md, Pixels) brings; until then those
-  // images are `todo` here.
+  // The sizes include resized sides whose margin (side − 224) is odd (torchvision's round-half-even crop offset)
+  // and upscaled images (PIL's kernels): with the PIL-exact pixel pipeline (docs/FIDELITY.md, Pixels) every
+  // image must give the same bytes.
   const per = 224 * 224 * 3;
   for (const [name, x] of Object.entries(ours)) {
     const want = ref[name].data;
@@ -104,13 +104,8 @@ t.test('released loaders against torchvision + PIL on images of several sizes', 
         max = Math.max(max, d);
       }
       const mean = (sum / per) * 255;
-      const [w, h] = path.basename(f, '.png').split('x').map(Number);
-      const long = Math.floor((256 * Math.max(w, h)) / Math.min(w, h));
-      const oddMargin = name !== 'taig' && (long - 224) % 2 === 1;
-      const upscaled = Math.min(w, h) < 256;
-      // Sizes and offsets must agree (a 1-px crop shift costs ~2.5/255 mean on these images); the kernels agree
-      // to the byte only with the PIL-exact pipeline, so a small residual is allowed here.
-      t.ok(mean <= 1.0, `${name} ${w}x${h}: mean |diff| ${mean.toFixed(3)}/255, max ${(max * 255).toFixed(1)}/255 vs PIL`, oddMargin || upscaled ? { todo: oddMargin ? 'odd crop margin: round-half-even offsets come with the PIL-exact pixel pipeline' : "upscaling: sharp's kernel is not PIL's until the PIL-exact pixel pipeline" } : {});
+      // Same uint8 values: any difference is at least 1/255.
+      t.ok(max * 255 < 1e-3, `${name} ${path.basename(f, '.png')}: byte-identical to PIL (mean |diff| ${mean.toFixed(3)}/255, max ${(max * 255).toFixed(1)}/255)`);
     });
   }
 });
