@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { referenceDataPath } from '../data/reference_data.js';
+import { LkrError } from '../util/lkr_error.js';
 
 export interface ShippedModel {
   /** Registry name (`lkrobust models`): the graph the weights load into. */
@@ -28,7 +29,7 @@ export interface ShippedDemo {
 export const DEMO_DIR = referenceDataPath('demo');
 
 function shippedError(msg: string): Error {
-  return Object.assign(new Error(`${DEMO_DIR}: ${msg} (the trained demo's files; scripts/train-demo-models.sh makes them)`), { code: 'LKR_DATA' });
+  return new LkrError('LKR_DATA', `${DEMO_DIR}: ${msg} (the trained demo's files; scripts/train-demo-models.sh makes them)`);
 }
 
 export function loadShippedDemo(dir = DEMO_DIR): ShippedDemo {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { toCsv } from '../../report/csv.js';
 import { reportHtml } from '../../report/html.js';
 import { writeAtomic } from '../../report/run_dir.js';
+import { LkrError } from '../../util/lkr_error.js';
 import type { Model } from '../../models/model.js';
 import type { ImageSet } from '../data.js';
 import { buildModel, train, type TrainConfig, type TrainEvents } from '../run.js';
@@ -40,17 +41,13 @@ export interface AblationOutcome {
 const modelDir = (out: string, k: number) => path.join(out, 'models', `k${k}`);
 const cellFile = (out: string, k: number, id: string) => path.join(out, 'cells', `k${k}`, `${id}.json`);
 
-function mismatch(msg: string): Error {
-  return Object.assign(new Error(msg), { code: 'LKR_ABLATE_MISMATCH' });
-}
-
 /** Writes plan.json on first use; afterwards the folder only continues the same plan. */
 function openPlan(out: string, plan: AblationPlan): void {
   mkdirSync(out, { recursive: true });
   const file = path.join(out, 'plan.json');
   const text = JSON.stringify(plan, null, 2) + '\n';
   if (!existsSync(file)) return writeAtomic(file, text);
-  if (readFileSync(file, 'utf8') !== text) throw mismatch(`${out}: holds an ablation with other settings (see ${file}); use another --out`);
+  if (readFileSync(file, 'utf8') !== text) throw new LkrError('LKR_ABLATE_MISMATCH', `${out}: holds an ablation with other settings (see ${file}); use another --out`);
 }
 
 /** The trained model of size k, training (or resuming) it first unless its run finished. */
