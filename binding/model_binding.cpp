@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "core/engine_thread.h"
 #include "errors.h"
 #include "js_tensor.h"
 #include "nn/model.h"
@@ -250,7 +251,8 @@ class Model : public Napi::ObjectWrap<Model> {
       if (info.Length() < 1 || !info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 0))
         throw lk::ArgError("Model.optimizerStep: expected a learning rate >= 0, received " +
                            describe(info.Length() ? info[0] : env.Undefined()));
-      trainer().step(*model_, info[0].As<Napi::Number>().DoubleValue());
+      const double lr = info[0].As<Napi::Number>().DoubleValue();
+      lk::run_on_engine_thread([&] { trainer().step(*model_, lr); });  // with the passes' OpenMP team
     } catch (const std::exception& e) {
       to_js_error(env, classify(e)).ThrowAsJavaScriptException();
     }
@@ -344,12 +346,14 @@ class RunWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      result_ = lk::nn::run_model(model_->model(), x_, opts_, grad_.get());
-      // Results come to the host here, on the thread (and stream) that computed them.
-      const lk::Device host = lk::cpu_device();
-      result_.logits = result_.logits.to(host);
-      if (result_.input_grad.defined()) result_.input_grad = result_.input_grad.to(host);
-      if (result_.attention.defined()) result_.attention = result_.attention.to(host);
+      lk::run_on_engine_thread([&] {
+        result_ = lk::nn::run_model(model_->model(), x_, opts_, grad_.get());
+        // Results come to the host here, on the thread (and stream) that computed them.
+        const lk::Device host = lk::cpu_device();
+        result_.logits = result_.logits.to(host);
+        if (result_.input_grad.defined()) result_.input_grad = result_.input_grad.to(host);
+        if (result_.attention.defined()) result_.attention = result_.attention.to(host);
+      });
     } catch (const std::exception& e) {
       err_ = classify(e);
       SetError(err_.message);
@@ -451,9 +455,11 @@ class TrainWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      result_ = model_->trainer().accumulate(model_->model(), x_, opts_);
-      if (return_grads_)
-        for (auto& [k, g] : result_.grads) g = g.to(lk::cpu_device());
+      lk::run_on_engine_thread([&] {
+        result_ = model_->trainer().accumulate(model_->model(), x_, opts_);
+        if (return_grads_)
+          for (auto& [k, g] : result_.grads) g = g.to(lk::cpu_device());
+      });
     } catch (const std::exception& e) {
       err_ = classify(e);
       SetError(err_.message);

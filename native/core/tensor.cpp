@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "backend.h"
+#include "host_allocator.h"
 
 namespace lk {
 
@@ -51,11 +52,10 @@ Tensor Tensor::empty(const Shape& shape, Device device) {
   st->bytes = static_cast<size_t>(shape_numel(shape)) * sizeof(float);
   st->device = device;
   if (device.is_cpu()) {
-    // 64-byte alignment: full AVX-512 lines for the kernels.
-    size_t n = (st->bytes + 63) / 64 * 64;
-    st->data = n ? std::aligned_alloc(64, n) : nullptr;
-    if (n && !st->data) throw std::bad_alloc();
-    st->release = [](void* p) { std::free(p); };
+    // 64-byte alignment (full AVX-512 lines for the kernels), from the caching host allocator.
+    const size_t n = st->bytes;
+    st->data = n ? host_alloc(n) : nullptr;
+    st->release = [n](void* p) { host_free(p, n); };
   } else {
     const Backend& b = backend_for(device);
     int idx = device.index;

@@ -31,6 +31,9 @@ struct Storage {
   size_t bytes = 0;
   Device device;
   std::function<void(void*)> release;
+  // Set by whoever made it: the contents never change again (weights a model derived in prepare()), so
+  // backends may cache transformed copies (oneDNN's blocked weight layouts) keyed by this storage.
+  bool frozen = false;
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -59,6 +62,12 @@ class Tensor {
   float* data() const { return data_; }
   size_t bytes() const { return static_cast<size_t>(numel()) * sizeof(float); }
   const std::shared_ptr<Storage>& storage() const { return storage_; }
+  // Marks the storage read-only from now on (Storage::frozen); returns *this.
+  const Tensor& freeze() const {
+    if (storage_) storage_->frozen = true;
+    return *this;
+  }
+  bool frozen() const { return storage_ && storage_->frozen; }
 
   Tensor reshape(const Shape& shape) const;  // shares storage; one dim may be -1
   Tensor to(Device device) const;            // copy (or self when already there)

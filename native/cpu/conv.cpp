@@ -1,7 +1,8 @@
 // CPU convolution family. Dense and grouped conv2d (forward, backward-data, backward-weights) through oneDNN
 // with NHWC activations and PyTorch OIHW weights (GOIHW views when grouped); oneDNN picks its weight layout
-// (format_tag::any) and the weights are reordered once per call. Depthwise convs (groups == Cin == Cout,
-// dilation 1) go to our own kernels in dwconv.h when `dw::supported` says so, unless LKR_DWCONV=onednn.
+// (format_tag::any) and the weights are reordered per call, or once for frozen weights (onednn.h weights_in).
+// Depthwise convs (groups == Cin == Cout, dilation 1) go to our own kernels in dwconv.h when `dw::supported`
+// says so, unless LKR_DWCONV=onednn.
 // weight_standardize (BiT's StdConv2d) is plain C++ with double statistics.
 #include <cmath>
 #include <cstdlib>
@@ -78,17 +79,31 @@ struct ConvProblem {
   }
 };
 
-// Weights in the layout `want`: the user's pointer when it already is, else a reordered copy held in `buf`.
-const float* weights_as(const float* w, const memory::desc& user, const memory::desc& want, Buffer& buf) {
-  if (want == user) return w;
-  buf = alloc_for(want);
-  reorder(w, user, buf.get(), want);
-  return buf.get();
+// A 1x1 conv with stride and no padding reads only every stride-th pixel. oneDNN 2.6 runs such convs (ResNet's
+// downsampling shortcuts) at about a third of its stride-1 rate, so they are run as a gather of those pixels
+// followed by a stride-1 conv: the same sums in the same order.
+bool strided_pointwise(const ConvProblem& p) {
+  const Conv2dArgs& a = p.a;
+  return p.kh == 1 && p.kw == 1 && a.groups == 1 && a.dil_h == 1 && a.dil_w == 1 && a.pad_t == 0 && a.pad_b == 0 &&
+         a.pad_l == 0 && a.pad_r == 0 && (a.stride_h > 1 || a.stride_w > 1);
+}
+
+Tensor every_stride_pixel(const Tensor& x, const ConvProblem& p) {
+  Tensor s = Tensor::empty({p.n, p.oh, p.ow, p.cin});
+  const size_t row = static_cast<size_t>(p.cin) * sizeof(float);
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < p.n; n++)
+    for (int64_t i = 0; i < p.oh; i++)
+      for (int64_t j = 0; j < p.ow; j++)
+        std::memcpy(s.data() + ((n * p.oh + i) * p.ow + j) * p.cin,
+                    x.data() + ((n * p.h + i * p.a.stride_h) * p.w + j * p.a.stride_w) * p.cin, row);
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------- forward
 Tensor conv2d_cpu(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a) {
   ConvProblem p(x.shape(), w.shape(), a, b.defined());
+  if (strided_pointwise(p) && p.oh * p.ow > 0 && p.cin > 0) return conv2d_cpu(every_stride_pixel(x, p), w, b, Conv2dArgs{});
   Tensor y = Tensor::empty(p.y_shape());
   if (y.numel() == 0) return y;
   if (p.cin == 0) {  // nothing to sum: the bias alone
@@ -105,8 +120,8 @@ Tensor conv2d_cpu(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2
     auto pd = p.fwd_pd(prop_kind::forward_inference);
     return Entry{pd, dnnl::convolution_forward(pd)};
   });
-  Buffer wbuf;
-  const float* wp = weights_as(w.data(), p.weights_user(), e->pd.weights_desc(), wbuf);
+  const WeightsView wv = weights_in(w, p.weights_user(), e->pd.weights_desc());
+  const float* wp = wv.data;
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, mem(e->pd.src_desc(), x.data())},
                                        {DNNL_ARG_WEIGHTS, mem(e->pd.weights_desc(), wp)},
                                        {DNNL_ARG_DST, mem(e->pd.dst_desc(), y.data())}};
@@ -137,8 +152,8 @@ Tensor conv2d_backward_input_cpu(const Tensor& dy, const Tensor& w, const Shape&
     dnnl::convolution_backward_data::primitive_desc pd(d, default_attr(), engine(), hint);
     return Entry{pd, dnnl::convolution_backward_data(pd)};
   });
-  Buffer wbuf;
-  const float* wp = weights_as(w.data(), p.weights_user(), e->pd.weights_desc(), wbuf);
+  const WeightsView wv = weights_in(w, p.weights_user(), e->pd.weights_desc());
+  const float* wp = wv.data;
   execute(e->prim, e->pd.scratchpad_desc(),
           {{DNNL_ARG_DIFF_DST, mem(e->pd.diff_dst_desc(), dy.data())},
            {DNNL_ARG_WEIGHTS, mem(e->pd.weights_desc(), wp)},

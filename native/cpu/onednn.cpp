@@ -1,5 +1,7 @@
 #include "onednn.h"
 
+#include "../core/host_allocator.h"
+
 #include <cstdlib>
 #include <vector>
 
@@ -107,13 +109,67 @@ void reorder(const float* src, const memory::desc& from, float* dst, const memor
 }
 
 Buffer alloc_for(const memory::desc& d) {
-  size_t want = (d.get_size() + 63) / 64 * 64;
+  size_t want = d.get_size();
   if (want == 0) want = 64;
-  auto* p = static_cast<float*>(std::aligned_alloc(64, want));
-  if (!p) throw std::bad_alloc();
-  Buffer b;
-  b.p = std::unique_ptr<float, void (*)(float*)>(p, [](float* q) { std::free(q); });
-  return b;
+  return Buffer(static_cast<float*>(host_alloc(want)), want);
+}
+
+namespace {
+
+// Reordered copies of frozen weights, keyed by (storage, wanted layout). An entry whose tensor has died is
+// dropped when found, and the map is pruned of them when it grows.
+struct WeightCache {
+  struct Entry {
+    std::weak_ptr<Storage> owner;
+    std::shared_ptr<Buffer> copy;
+  };
+  std::mutex mu;
+  std::unordered_map<std::string, Entry> map;
+  static constexpr size_t kPrune = 1024;
+};
+
+WeightCache& weight_cache() {
+  static WeightCache* c = new WeightCache();
+  return *c;
+}
+
+}  // namespace
+
+WeightsView weights_in(const Tensor& w, const memory::desc& user, const memory::desc& want) {
+  if (want == user) return {w.data(), nullptr};
+  auto copy_now = [&] {
+    auto b = std::make_shared<Buffer>(alloc_for(want));
+    reorder(w.data(), user, b->get(), want);
+    return b;
+  };
+  if (!w.frozen()) {
+    auto b = copy_now();
+    return {b->get(), b};
+  }
+  std::string key = key_append("w" + std::to_string(reinterpret_cast<uintptr_t>(w.storage().get())) + "@" +
+                                   std::to_string(reinterpret_cast<uintptr_t>(w.data())),
+                               want);
+  WeightCache& c = weight_cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto it = c.map.find(key);
+    if (it != c.map.end()) {
+      if (it->second.owner.lock() == w.storage()) return {it->second.copy->get(), it->second.copy};
+      c.map.erase(it);  // the address was reused by a newer tensor
+    }
+  }
+  auto b = copy_now();
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (c.map.size() >= WeightCache::kPrune)
+    for (auto it = c.map.begin(); it != c.map.end();) it = it->second.owner.expired() ? c.map.erase(it) : std::next(it);
+  if (c.map.size() >= WeightCache::kPrune) c.map.clear();
+  c.map[key] = {w.storage(), b};
+  return {b->get(), b};
+}
+
+void Buffer::reset() {
+  if (p_) host_free(p_, bytes_);
+  p_ = nullptr;
 }
 
 }  // namespace lk::cpu::onednn

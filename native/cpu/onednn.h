@@ -91,10 +91,38 @@ void execute(const dnnl::primitive& prim, const memory::desc& scratch,
 void reorder(const float* src, const memory::desc& from, float* dst, const memory::desc& to);
 
 // A float buffer for a layout oneDNN picked (e.g. blocked weights); 64-byte aligned.
-struct Buffer {
-  std::unique_ptr<float, void (*)(float*)> p{nullptr, [](float*) {}};
-  float* get() const { return p.get(); }
+// From the caching host allocator (core/host_allocator.h); move-only.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(float* p, size_t bytes) : p_(p), bytes_(bytes) {}
+  Buffer(Buffer&& o) noexcept : p_(o.p_), bytes_(o.bytes_) { o.p_ = nullptr; }
+  Buffer& operator=(Buffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = o.p_, bytes_ = o.bytes_;
+      o.p_ = nullptr;
+    }
+    return *this;
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { reset(); }
+  float* get() const { return p_; }
+
+ private:
+  void reset();
+  float* p_ = nullptr;
+  size_t bytes_ = 0;
 };
 Buffer alloc_for(const memory::desc& d);
+
+// Weights `w` (layout `user`) in the layout `want`. A frozen tensor (Tensor::freeze) is reordered once and the
+// copy kept while the tensor lives; otherwise the copy is made per call. The returned handle keeps it alive.
+struct WeightsView {
+  const float* data;
+  std::shared_ptr<Buffer> hold;
+};
+WeightsView weights_in(const Tensor& w, const memory::desc& user, const memory::desc& want);
 
 }  // namespace lk::cpu::onednn

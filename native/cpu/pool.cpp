@@ -69,32 +69,56 @@ Tensor avg_pool2d_backward(const Tensor& dy, const Shape& xs, const Pool2dArgs& 
   return dx;
 }
 
-// The flat input index of each output's maximum (first one in window order).
+// The flat input index of each output's maximum (first one in window order). Per output position the window's
+// taps are visited in order with all channels of a tap at once (contiguous in NHWC, so the compiler vectorises
+// the channel loop); per channel: the first tap starts it, a larger value or a NaN replaces it, and once NaN it
+// stays (PyTorch's rule).
 void argmax_windows(const Tensor& x, const Geo& g, const Pool2dArgs& a, float* y, int64_t* idx) {
-#pragma omp parallel for collapse(2)
-  for (int64_t n = 0; n < g.N; n++)
-    for (int64_t oh = 0; oh < g.OH; oh++)
-      for (int64_t ow = 0; ow < g.OW; ow++) {
-        Win w = window(g, a, oh, ow);
-        int64_t base = ((n * g.OH + oh) * g.OW + ow) * g.C;
-        for (int64_t c = 0; c < g.C; c++) {
-          float best = -std::numeric_limits<float>::infinity();
-          int64_t bi = -1;
+#pragma omp parallel
+  {
+    std::vector<float> best_buf(static_cast<size_t>(g.C));
+    std::vector<int64_t> at_buf(static_cast<size_t>(g.C));
+#pragma omp for collapse(2)
+    for (int64_t n = 0; n < g.N; n++)
+      for (int64_t oh = 0; oh < g.OH; oh++)
+        for (int64_t ow = 0; ow < g.OW; ow++) {
+          Win w = window(g, a, oh, ow);
+          const int64_t base = ((n * g.OH + oh) * g.OW + ow) * g.C;
+          float* best = y ? y + base : best_buf.data();
+          int64_t* at = idx ? idx + base : at_buf.data();
+          bool first = true;
           for (int64_t h = w.h0; h < w.h1; h++)
             for (int64_t v = w.w0; v < w.w1; v++) {
-              int64_t i = ((n * g.H + h) * g.W + v) * g.C + c;
-              float val = x.data()[i];
-              // First maximum wins; a NaN, once met, propagates (as PyTorch's max pooling does).
-              bool best_nan = bi >= 0 && std::isnan(best);
-              if (!best_nan && (bi < 0 || val > best || std::isnan(val))) {
-                best = val;
-                bi = i;
+              const int64_t i0 = ((n * g.H + h) * g.W + v) * g.C;
+              const float* xp = x.data() + i0;
+              if (first) {
+                for (int64_t c = 0; c < g.C; c++) best[c] = xp[c];
+                if (idx)
+                  for (int64_t c = 0; c < g.C; c++) at[c] = i0 + c;
+                first = false;
+                continue;
+              }
+              if (idx) {
+                for (int64_t c = 0; c < g.C; c++) {
+                  const float b = best[c], val = xp[c];
+                  const bool take = !std::isnan(b) && (val > b || std::isnan(val));
+                  best[c] = take ? val : b;
+                  at[c] = take ? i0 + c : at[c];
+                }
+              } else {
+                for (int64_t c = 0; c < g.C; c++) {
+                  const float b = best[c], val = xp[c];
+                  best[c] = (!std::isnan(b) && (val > b || std::isnan(val))) ? val : b;
+                }
               }
             }
-          if (y) y[base + c] = best;
-          if (idx) idx[base + c] = bi;
+          if (first) {  // an empty window (padding only): -inf, no index, as before
+            for (int64_t c = 0; c < g.C; c++) best[c] = -std::numeric_limits<float>::infinity();
+            if (idx)
+              for (int64_t c = 0; c < g.C; c++) at[c] = -1;
+          }
         }
-      }
+  }
 }
 
 Tensor max_pool2d(const Tensor& x, const Pool2dArgs& a) {

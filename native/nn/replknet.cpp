@@ -176,8 +176,8 @@ class RepLKNet : public Model {
     // Folding ran on the host; the forward uses the folded weights where the parameters are (uploaded once).
     const Device dev = params_.begin()->second.device();
     for (auto& [name, fw] : folded_) {
-      fw.w = fw.w.to(dev);
-      fw.b = fw.b.to(dev);
+      fw.w = fw.w.to(dev).freeze();  // replaced, never written, when the parameters change
+      fw.b = fw.b.to(dev).freeze();
     }
   }
 

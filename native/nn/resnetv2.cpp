@@ -84,7 +84,9 @@ class ResNetV2 : public Model {
  protected:
   void prepare() override {
     standardized_.clear();
-    for (const std::string& n : conv_names_) standardized_[n] = lk::weight_standardize(p(n + ".weight"), kStdConvEps);
+    // Derived tensors are replaced, never written, when the parameters change: frozen (reordered once).
+    for (const std::string& n : conv_names_)
+      standardized_[n] = lk::weight_standardize(p(n + ".weight"), kStdConvEps).freeze();
     if (classes_ > 0) head_ = p("head.fc.weight").reshape({classes_, channels_});
   }
 

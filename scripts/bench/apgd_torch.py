@@ -11,7 +11,7 @@ import time
 import torch
 
 from autoattack.autopgd_base import APGDAttack
-from torch_build import build  # this script's directory is on sys.path
+from torch_build import build, state_numel  # this script's directory is on sys.path
 
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
@@ -48,4 +48,4 @@ for _ in range(int(args["reps"])):
 with torch.no_grad():
     robust = int((model(adv).argmax(1) == y).sum())
 ts.sort()
-print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2], "robust": robust}))
+print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2], "robust": robust, "state_numel": state_numel(net)}))

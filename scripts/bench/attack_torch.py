@@ -10,7 +10,7 @@ import time
 
 import torch
 
-from torch_build import build  # this script's directory is on sys.path
+from torch_build import build, state_numel  # this script's directory is on sys.path
 
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
@@ -51,4 +51,4 @@ for _ in range(int(args["reps"])):
     pgd()
     ts.append(time.perf_counter() - t0)
 ts.sort()
-print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2]}))
+print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2], "state_numel": state_numel(net)}))

@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from torch_build import build  # this script's directory is on sys.path
+from torch_build import build, state_numel  # this script's directory is on sys.path
 
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
@@ -24,6 +24,7 @@ if dev.type == "cuda":
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
 model = build(args["family"], args["name"], args.get("config", {}))
+numel = state_numel(model)  # as the checkpoint holds it (before RepLKNet's fusion), for the same-model check
 if args["family"] == "replknet":
     model.reparameterize()  # one large kernel per block, as the native graph runs it
 model = model.eval().to(dev, memory_format=torch.channels_last)
@@ -65,4 +66,4 @@ def grad():
     torch.autograd.grad(loss, xi)
 
 
-print(json.dumps({"torch": torch.__version__, "forward_s": timed(fwd), "grad_s": timed(grad)}))
+print(json.dumps({"torch": torch.__version__, "forward_s": timed(fwd), "grad_s": timed(grad), "state_numel": numel}))

@@ -1,19 +1,19 @@
-# PyTorch side of `lkrobust bench train`: training images/s of the same model (torch_build.build from the same
-# config), channels-last, same threads and batch: train-mode forward, label-smoothed cross-entropy, backward,
+# PyTorch side of `lkrobust bench train`: training images/s of the same model (torch_build.build_config from the
+# same config), channels-last, same threads and batch: train-mode forward, label-smoothed cross-entropy, backward,
 # AdamW (or SGD) step with timm's no-decay groups. Usage: torch_train.py '{"name", "family", "batch", "size",
-# "threads", "reps", "warmup", "config", "optimizer"}' -> prints one JSON line {"torch", "step_s"}.
+# "threads", "reps", "warmup", "config", "optimizer"}' -> prints one JSON line {"torch", "step_s", "state_numel"}.
 import json
 import sys
 import time
 
 import torch
 
-from torch_build import build  # this script's directory is on sys.path
+from torch_build import build_config, state_numel  # this script's directory is on sys.path
 
 args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
-model = build(args["family"], args["name"], args.get("config", {})).train().to(memory_format=torch.channels_last)
+model = build_config(args["family"], args["config"]).train().to(memory_format=torch.channels_last)
 decay = [p for n, p in model.named_parameters() if p.ndim > 1 and not n.endswith(".bias")]
 no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1 or n.endswith(".bias")]
 groups = [{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}]
@@ -39,4 +39,4 @@ for _ in range(int(args["reps"])):
     step()
     ts.append(time.perf_counter() - t0)
 ts.sort()
-print(json.dumps({"torch": torch.__version__, "step_s": ts[len(ts) // 2]}))
+print(json.dumps({"torch": torch.__version__, "step_s": ts[len(ts) // 2], "state_numel": state_numel(model)}))

@@ -1,9 +1,7 @@
 // PGD throughput: adversarial images/s of an L∞ PGD attack (random start, α = ε/4, CE) on our engine and on
 // PyTorch (timm, channels-last, autograd) with the same model, threads and batch, measured in the same run.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { Model } from '../models/model.js';
 import type { Tensor } from '../native.js';
@@ -12,8 +10,7 @@ import { argmax } from '../robustness/attacks/common.js';
 import { pgd } from '../robustness/attacks/pgd.js';
 import { mulberry32 } from '../util/rng.js';
 import { randomParams } from './model.js';
-
-const run = promisify(execFile);
+import { checkSameModel, runAnchor } from './oracle.js';
 
 export interface AttackBenchOptions {
   model: string;
@@ -101,8 +98,8 @@ export async function benchAttack(o: AttackBenchOptions): Promise<AttackBenchRow
       name: o.model, family: model.entry.family, config: model.config, batch: o.batch, size, threads: o.threads, steps, eps, reps, warmup,
       mean: model.entry.preprocess.mean, std: model.entry.preprocess.std,
     };
-    const { stdout } = await run(o.python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; seconds: number; robust?: number };
+    const r = await runAnchor<{ torch: string; seconds: number; robust?: number; state_numel: number }>(o.python, script, args);
+    checkSameModel(model, r.state_numel, apgdCe ? 'apgd_torch.py' : 'attack_torch.py');
     if (apgdCe) row.torch_robust = r.robust ?? null;
     row.torch_ips = o.batch / r.seconds;
     row.ratio = row.ours_ips / row.torch_ips;

@@ -1,14 +1,11 @@
 // Model throughput: images/s forward and input-gradient on random weights, beside PyTorch's in the same run.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { Model } from '../models/model.js';
 import type { Tensor } from '../native.js';
 import { mulberry32 } from '../util/rng.js';
-
-const run = promisify(execFile);
+import { checkSameModel, runAnchor } from './oracle.js';
 
 export interface ModelBenchOptions {
   name: string;
@@ -37,7 +34,6 @@ export interface ModelBenchRow {
   ratio_grad: number | null;
   torch_version: string | null;
 }
-
 
 /** Random weights with sane scales (fan-in init; BN/LN/GN scales near 1, running variances positive). */
 export function randomParams(model: Model, seed = 0): Record<string, Tensor> {
@@ -105,8 +101,8 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRow> {
   if (o.python) {
     const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/torch_model.py');
     const args = { name: o.name, family: model.entry.family, batch: o.batch, size, threads: o.threads, reps: o.reps, warmup: o.warmup, config: model.config, device: o.device ?? 'cpu' };
-    const { stdout } = await run(o.python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
-    const t = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; forward_s: number; grad_s: number };
+    const t = await runAnchor<{ torch: string; forward_s: number; grad_s: number; state_numel: number }>(o.python, script, args);
+    checkSameModel(model, t.state_numel, 'torch_model.py');
     row.torch_forward_ips = o.batch / t.forward_s;
     row.torch_grad_ips = o.batch / t.grad_s;
     row.ratio_forward = row.forward_ips / row.torch_forward_ips;

@@ -1,17 +1,14 @@
 // Training throughput: images/s of one optimiser step (train-mode forward, label-smoothed loss, backward, fused
 // AdamW or SGD) on our engine, beside PyTorch's for the same model, threads, batch and channels-last layout.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { Model } from '../models/model.js';
 import type { ConfigValue } from '../models/registry.js';
 import type { Tensor } from '../native.js';
 import { initialParams } from '../train/init.js';
 import { mulberry32 } from '../util/rng.js';
-
-const run = promisify(execFile);
+import { checkSameModel, runAnchor } from './oracle.js';
 
 export interface TrainBenchOptions {
   name: string;
@@ -73,8 +70,8 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchRow> {
   if (o.python) {
     const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/torch_train.py');
     const args = { name: o.name, family: model.entry.family, batch: o.batch, size: o.size, threads: o.threads, reps: o.reps, warmup: o.warmup, config: model.config, optimizer: o.optimizer };
-    const { stdout } = await run(o.python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
-    const t = JSON.parse(stdout.trim().split('\n').pop()!) as { torch: string; step_s: number };
+    const t = await runAnchor<{ torch: string; step_s: number; state_numel: number }>(o.python, script, args);
+    checkSameModel(model, t.state_numel, 'torch_train.py');
     row.torch_train_ips = o.batch / t.step_s;
     row.ratio = row.train_ips / row.torch_train_ips;
     row.torch_version = t.torch;

@@ -61,6 +61,8 @@ const DENSE: ConvCase[] = [
     bias: true,
   },
   { name: 'k1 stride 2 (strided subsample), no bias', xs: [2, 9, 9, 3], ws: [4, 3, 1, 1], attrs: { stride_h: 2, stride_w: 2 }, bias: false },
+  // Runs as a gather of every stride-th pixel and a stride-1 conv (native/cpu/conv.cpp strided_pointwise).
+  { name: 'k1 stride (2,3) (gathered), bias, 10x11', xs: [2, 10, 11, 5], ws: [4, 5, 1, 1], attrs: { stride_h: 2, stride_w: 3 }, bias: true },
 ];
 
 // groups == Cin == Cout: these take our own depthwise kernels (dwconv.h) unless LKR_DWCONV=onednn.

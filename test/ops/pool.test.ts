@@ -78,6 +78,23 @@ t.test('max pooling routes a tie to the first maximum in window order, as PyTorc
   t.same([...dx.data], [1, 0, 0, 0]);
 });
 
+t.test('max pooling propagates NaN per channel and routes its gradient to the first NaN, as PyTorch', async (t) => {
+  // One 2x2 window, 3 channels: (a) NaN after a larger value, (b) NaN first then larger values, (c) no NaN.
+  const v = [
+    [1, 9, 2], // tap (0,0)
+    [Number.NaN, 3, 4], // tap (0,1)
+    [7, Number.NaN, 8], // tap (1,0)
+    [Number.NaN, 5, 1], // tap (1,1)
+  ];
+  const x = { shape: [1, 2, 2, 3], data: Float32Array.from(v.flat()) };
+  const a = pool2dAttrs({ kernelSize: 2 });
+  const y = one('max_pool2d', [x], a);
+  t.ok(Number.isNaN(y.data[0]) && Number.isNaN(y.data[1]), 'a NaN anywhere in the window gives NaN');
+  t.equal(y.data[2], 8, 'no NaN: the maximum');
+  const dx = one('max_pool2d_backward', [{ shape: [1, 1, 1, 3], data: Float32Array.from([1, 2, 3]) }, x], a);
+  t.same([...dx.data], [0, 0, 0, 1, 0, 0, 0, 2, 3, 0, 0, 0], 'the gradient goes to the first NaN (or the maximum)');
+});
+
 t.test('typed wrappers (src/ops/pool.ts)', async (t) => {
   const x = rand([1, 9, 9, 3], mulberry(1));
   const attrs = { kernel_h: 3, kernel_w: 3, stride_h: 2, stride_w: 2, pad_t: 1, pad_b: 1, pad_l: 1, pad_r: 1, count_include_pad: false };
