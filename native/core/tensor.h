@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lk {
@@ -32,8 +34,10 @@ struct Storage {
   Device device;
   std::function<void(void*)> release;
   // Set by whoever made it: the contents never change again (weights a model derived in prepare()), so
-  // backends may cache transformed copies (oneDNN's blocked weight layouts) keyed by this storage.
+  // backends may keep transformed copies (oneDNN's blocked weight layouts) here; they die with the storage.
   bool frozen = false;
+  std::mutex derived_mu;
+  std::vector<std::pair<std::string, std::shared_ptr<void>>> derived;
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;

@@ -114,27 +114,6 @@ Buffer alloc_for(const memory::desc& d) {
   return Buffer(static_cast<float*>(host_alloc(want)), want);
 }
 
-namespace {
-
-// Reordered copies of frozen weights, keyed by (storage, wanted layout). An entry whose tensor has died is
-// dropped when found, and the map is pruned of them when it grows.
-struct WeightCache {
-  struct Entry {
-    std::weak_ptr<Storage> owner;
-    std::shared_ptr<Buffer> copy;
-  };
-  std::mutex mu;
-  std::unordered_map<std::string, Entry> map;
-  static constexpr size_t kPrune = 1024;
-};
-
-WeightCache& weight_cache() {
-  static WeightCache* c = new WeightCache();
-  return *c;
-}
-
-}  // namespace
-
 WeightsView weights_in(const Tensor& w, const memory::desc& user, const memory::desc& want) {
   if (want == user) return {w.data(), nullptr};
   auto copy_now = [&] {
@@ -146,24 +125,17 @@ WeightsView weights_in(const Tensor& w, const memory::desc& user, const memory::
     auto b = copy_now();
     return {b->get(), b};
   }
-  std::string key = key_append("w" + std::to_string(reinterpret_cast<uintptr_t>(w.storage().get())) + "@" +
-                                   std::to_string(reinterpret_cast<uintptr_t>(w.data())),
-                               want);
-  WeightCache& c = weight_cache();
-  {
-    std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.map.find(key);
-    if (it != c.map.end()) {
-      if (it->second.owner.lock() == w.storage()) return {it->second.copy->get(), it->second.copy};
-      c.map.erase(it);  // the address was reused by a newer tensor
+  // Kept on the storage itself (Storage::derived), so the copy dies with the weights it was made from.
+  Storage& st = *w.storage();
+  const std::string key = key_append("w@" + std::to_string(w.data() - static_cast<const float*>(st.data)), want);
+  std::lock_guard<std::mutex> lock(st.derived_mu);
+  for (const auto& [k, copy] : st.derived)
+    if (k == key) {
+      auto b = std::static_pointer_cast<Buffer>(copy);
+      return {b->get(), b};
     }
-  }
   auto b = copy_now();
-  std::lock_guard<std::mutex> lock(c.mu);
-  if (c.map.size() >= WeightCache::kPrune)
-    for (auto it = c.map.begin(); it != c.map.end();) it = it->second.owner.expired() ? c.map.erase(it) : std::next(it);
-  if (c.map.size() >= WeightCache::kPrune) c.map.clear();
-  c.map[key] = {w.storage(), b};
+  st.derived.emplace_back(key, b);
   return {b->get(), b};
 }
 

@@ -21,6 +21,19 @@ export function oraclePythonPath(): string | null {
 }
 
 /**
+ * glibc settings for the anchor's process: keep freed memory in the process instead of returning it to the
+ * kernel, as our caching host allocator does (native/core/host_allocator.h). PyTorch's CPU allocator has no cache
+ * of its own, so without these its eager forward (which frees each activation at once) re-faults its memory on
+ * every pass: on the 2-core VM of docs/PERFORMANCE.md its ResNet-50 forward ran 2-3x slower, slower than its
+ * own input gradient. A user's own setting wins.
+ */
+const ANCHOR_MALLOC: Record<string, string> = {
+  MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? String(4 * 1024 ** 3),
+  MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? String(64 * 1024 ** 3),
+  MALLOC_TOP_PAD_: process.env.MALLOC_TOP_PAD_ ?? String(1024 ** 3),
+};
+
+/**
  * Runs one PyTorch anchor script (scripts/bench/*.py) with its JSON argument and returns the JSON object on the
  * last line of its output. A failing script is an LkrError naming the script and its last error line (the
  * anchor's own message, e.g. timm refusing a config), not an internal error.
@@ -28,7 +41,7 @@ export function oraclePythonPath(): string | null {
 export async function runAnchor<T>(python: string, script: string, args: unknown): Promise<T> {
   let stdout: string;
   try {
-    ({ stdout } = await run(python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20 }));
+    ({ stdout } = await run(python, [script, JSON.stringify(args)], { maxBuffer: 1 << 20, env: { ...process.env, ...ANCHOR_MALLOC } }));
   } catch (e) {
     const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim().split('\n').filter(Boolean);
     const why = stderr.length ? stderr[stderr.length - 1] : (e as Error).message;
