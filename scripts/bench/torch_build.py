@@ -22,19 +22,8 @@ def build(family, name, cfg):
         kw["kernel_sizes"] = cfg["kernel_size"]
     if name in timm.list_models(pretrained=False) or "." in name:
         return timm.create_model(name, pretrained=False, **kw)
-    # Names timm does not know (the demo model, the GPU check's tiny models): the same classes from the config.
-    if family == "convnext":
-        return timm.models.convnext.ConvNeXt(depths=cfg["depths"], dims=cfg["dims"], num_classes=cfg["num_classes"],
-                                             kernel_sizes=cfg.get("kernel_size", 7))
-    if family == "vit":
-        return timm.models.vision_transformer.VisionTransformer(
-            img_size=cfg["img_size"], patch_size=cfg["patch"], embed_dim=cfg["dim"], depth=cfg["depth"],
-            num_heads=cfg["heads"], num_classes=cfg["num_classes"])
-    if family == "resnet":
-        from timm.models.resnet import Bottleneck, ResNet
-
-        return ResNet(block=Bottleneck, layers=cfg["layers"], num_classes=cfg["num_classes"])
-    raise ValueError(f"no PyTorch model for {name!r} ({family})")
+    # Names timm does not know (the demo model, the GPU check's tiny models): the model the config describes.
+    return build_config(family, cfg)
 
 
 def build_config(family, cfg):
