@@ -20,7 +20,7 @@ namespace lk::cpu::dw::avx2 {
 struct Vec {
   using V = __m256;
   using M = __m256i;
-  static constexpr int W = 8, TMAX = 8, RMAX = 4;
+  static constexpr int W = 8, TMAX = 8, RMAX = 4, REGS = 16;
   static inline M mask(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }

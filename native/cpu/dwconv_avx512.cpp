@@ -31,7 +31,7 @@ namespace lk::cpu::dw::avx512 {
 struct Vec {
   using V = __m512;
   using M = __mmask16;
-  static constexpr int W = 16, TMAX = LKR_DW512_TMAX, RMAX = LKR_DW512_RMAX;
+  static constexpr int W = 16, TMAX = LKR_DW512_TMAX, RMAX = LKR_DW512_RMAX, REGS = 32;
   static inline M mask(int n) { return static_cast<M>((1u << n) - 1u); }
   static inline V zero() { return _mm512_setzero_ps(); }
   static inline V load(const float* p) { return _mm512_loadu_ps(p); }
