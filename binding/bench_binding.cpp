@@ -1,8 +1,12 @@
 // benchDwconv({reps, warmup, passes, rows, device}) -> Promise<string JSON>: the depthwise kernel benchmark
 // (native/bench/dwconv_bench_core.h) on a worker thread.
+// fmaPeak() -> Promise<number>: the measured fp32 FMA peak of this CPU in GFLOP/s, all engine threads.
+// profileStart() / profileStop() -> [{op, calls, ms, macs, dense_macs}]: the op profiler (core/profile.h).
 #include <napi.h>
 
 #include "bench/dwconv_bench_core.h"
+#include "core/engine_thread.h"
+#include "core/profile.h"
 #include "errors.h"
 #include "js_tensor.h"
 
@@ -64,10 +68,64 @@ Napi::Value BenchDwconv(const Napi::CallbackInfo& info) {
   }
 }
 
+// The FMA peak, measured on the engine thread (the OpenMP team every pass uses).
+class PeakWorker : public Napi::AsyncWorker {
+ public:
+  explicit PeakWorker(Napi::Env env)
+      : Napi::AsyncWorker(env, "lkrobust:peak"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      lk::run_on_engine_thread([&] { gflops_ = lk::bench::measure_fma_peak_gflops(); });
+    } catch (const std::exception& e) {
+      err_ = classify(e);
+      SetError(err_.message);
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), gflops_)); }
+  void OnError(const Napi::Error&) override { deferred_.Reject(to_js_error(Env(), err_).Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  double gflops_ = 0;
+  CaughtError err_;
+};
+
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  auto* w = new PeakWorker(info.Env());
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value ProfileStart(const Napi::CallbackInfo& info) {
+  lk::profile::start();
+  return info.Env().Undefined();
+}
+
+Napi::Value ProfileStop(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto rows = lk::profile::stop();
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (size_t i = 0; i < rows.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("op", lk::op_name(rows[i].op));
+    o.Set("calls", static_cast<double>(rows[i].calls));
+    o.Set("ms", rows[i].seconds * 1e3);
+    o.Set("macs", rows[i].macs);
+    o.Set("dense_macs", rows[i].dense_macs);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_bench(Napi::Env env, Napi::Object exports) {
   exports.Set("benchDwconv", Napi::Function::New(env, BenchDwconv, "benchDwconv"));
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
+  exports.Set("profileStart", Napi::Function::New(env, ProfileStart, "profileStart"));
+  exports.Set("profileStop", Napi::Function::New(env, ProfileStop, "profileStop"));
 }
 
 }  // namespace lkb

@@ -1,4 +1,5 @@
-// Native smoke test of the core: tensors, the op table, dispatch errors. Runs without Node (ctest).
+// Native smoke test of the core: tensors, the op table, dispatch errors, the op profiler. Runs without Node
+// (ctest).
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -7,6 +8,7 @@
 
 #include "core/backend.h"
 #include "core/host_allocator.h"
+#include "core/profile.h"
 
 static int failures = 0;
 static void expect(bool ok, const std::string& what) {
@@ -79,6 +81,40 @@ int main() {
       }
     }
     expect(same, "conv with frozen (cached) weights = conv with plain weights, across new tensors");
+  }
+  {  // profiler: a convolution's valid-tap MACs against a brute-force count, dense MACs, times, nesting
+    struct G { int h, w, kh, kw, s, d, pt, pl, pb, pr; };
+    bool all = true;
+    for (const G& g : {G{7, 9, 3, 5, 1, 1, 1, 2, 1, 2}, G{8, 8, 7, 7, 2, 1, 3, 3, 3, 3}, G{5, 6, 3, 3, 2, 2, 2, 0, 2, 1},
+                       G{14, 14, 13, 13, 1, 1, 6, 6, 6, 6}, G{4, 4, 1, 1, 1, 1, 0, 0, 0, 0}}) {
+      const int oh = (g.h + g.pt + g.pb - (g.kh - 1) * g.d - 1) / g.s + 1, ow = (g.w + g.pl + g.pr - (g.kw - 1) * g.d - 1) / g.s + 1;
+      double brute = 0;
+      for (int o = 0; o < oh; o++)
+        for (int j = 0; j < ow; j++)
+          for (int i = 0; i < g.kh; i++)
+            for (int l = 0; l < g.kw; l++) {
+              const int r = o * g.s + i * g.d - g.pt, c = j * g.s + l * g.d - g.pl;
+              brute += r >= 0 && r < g.h && c >= 0 && c < g.w;
+            }
+      const auto m = profile::conv2d_macs(2, g.h, g.w, 6, 4, 2, g.kh, g.kw, oh, ow, g.s, g.s, g.d, g.d, g.pt, g.pl);
+      all = all && m.valid == brute * 2 * 4 * 3 && m.dense == 2.0 * oh * ow * g.kh * g.kw * 4 * 3;
+    }
+    expect(all, "profile: conv2d valid-tap MACs = brute-force count, dense = every tap");
+    Tensor x = Tensor::zeros({1, 6, 6, 4}), w = Tensor::zeros({8, 4, 3, 3});
+    Conv2dArgs a;
+    a.pad_t = a.pad_b = a.pad_l = a.pad_r = 1;
+    profile::start();
+    conv2d(x, w, Tensor(), a);
+    conv2d(x, w, Tensor(), a);
+    relu(x);
+    const auto rows = profile::stop();
+    conv2d(x, w, Tensor(), a);  // not counted: the profiler is off
+    const double valid = 2.0 * 8 * 4 * 16 * 16;  // per dimension, 6 outputs see 3+3+3+3+2+2 = 16 taps
+    expect(rows.size() == 2 && rows[0].op == Op::conv2d && rows[0].calls == 2 && rows[0].macs == valid &&
+               rows[0].dense_macs == 2.0 * 36 * 9 * 8 * 4 && rows[0].seconds > 0 && rows[1].op == Op::relu &&
+               rows[1].calls == 1 && rows[1].macs == 0,
+           "profile: calls, MACs and times per op kind, only while on");
+    expect(profile::depth() == 0, "profile: nesting depth back to 0");
   }
   std::printf("%d failure(s)\n", failures);
   return failures ? 1 : 0;

@@ -6,6 +6,7 @@ import { Model } from '../models/model.js';
 import type { Tensor } from '../native.js';
 import { mulberry32 } from '../util/rng.js';
 import { checkSameModel, runAnchor } from './oracle.js';
+import { profiled, totalMacs, type OpProfileRow } from './profile.js';
 
 export interface ModelBenchOptions {
   name: string;
@@ -18,6 +19,8 @@ export interface ModelBenchOptions {
   modelOptions?: Record<string, number>;
   /** 'cpu' (default) or 'cuda[:N]': ours and PyTorch's both run there. */
   device?: string;
+  /** The CPU's measured FMA peak (GFLOP/s): the rows then say which fraction of the model's limit each side reaches. */
+  peakGflops?: number | null;
 }
 
 export interface ModelBenchRow {
@@ -33,6 +36,16 @@ export interface ModelBenchRow {
   ratio_forward: number | null;
   ratio_grad: number | null;
   torch_version: string | null;
+  /** Multiply-accumulates per image of one forward / one input gradient, counted by the engine's profiler. */
+  gmacs_forward: number;
+  gmacs_grad: number;
+  /** img/s as a fraction of the limit peak / (2 x MACs per image), ours and PyTorch's (CPU with a peak only). */
+  limit_forward: number | null;
+  limit_grad: number | null;
+  torch_limit_forward: number | null;
+  torch_limit_grad: number | null;
+  /** Per-op profile of one forward and one input-gradient pass. */
+  profile: { forward: OpProfileRow[]; grad: OpProfileRow[] };
 }
 
 /** Random weights with sane scales (fan-in init; BN/LN/GN scales near 1, running variances positive). */
@@ -76,14 +89,22 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRow> {
   const x: Tensor = { shape: [o.batch, size, size, 3], data: Float32Array.from({ length: o.batch * size * size * 3 }, rng) };
   const classes = Math.max(model.entry.numClasses, 1);
   const labels = Array.from({ length: o.batch }, (_, i) => i % classes);
-  const fwd = await median(() => model.forward(x), o.warmup, o.reps);
-  const grad =
+  const gradPass =
     model.entry.numClasses > 0
-      ? await median(() => model.inputGradient(x, { labels }), o.warmup, o.reps)
-      : await median(async () => {
+      ? () => model.inputGradient(x, { labels })
+      : async () => {
           const { logits } = await model.forward(x);
           return model.inputGradient(x, { dlogits: { shape: logits.shape, data: new Float32Array(logits.data.length).fill(1) } });
-        }, o.warmup, o.reps);
+        };
+  const fwd = await median(() => model.forward(x), o.warmup, o.reps);
+  const grad = await median(gradPass, o.warmup, o.reps);
+  // one more pass of each, counted (outside the timed ones: the counting costs a clock read per op)
+  const fwdProfile = (await profiled(() => model.forward(x))).rows;
+  const gradProfile = (await profiled(gradPass)).rows;
+  const gmacsForward = totalMacs(fwdProfile) / o.batch / 1e9;
+  const gmacsGrad = totalMacs(gradProfile) / o.batch / 1e9;
+  const peak = (o.device ?? 'cpu') === 'cpu' && o.peakGflops && Number.isFinite(o.peakGflops) ? o.peakGflops : null;
+  const limit = (ips: number | null, gmacs: number) => (peak && ips !== null && gmacs > 0 ? (ips * 2 * gmacs) / peak : null);
   const row: ModelBenchRow = {
     model: o.name,
     batch: o.batch,
@@ -97,6 +118,13 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRow> {
     ratio_forward: null,
     ratio_grad: null,
     torch_version: null,
+    gmacs_forward: gmacsForward,
+    gmacs_grad: gmacsGrad,
+    limit_forward: limit(o.batch / fwd, gmacsForward),
+    limit_grad: limit(o.batch / grad, gmacsGrad),
+    torch_limit_forward: null,
+    torch_limit_grad: null,
+    profile: { forward: fwdProfile, grad: gradProfile },
   };
   if (o.python) {
     const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/bench/torch_model.py');
@@ -108,6 +136,8 @@ export async function benchModel(o: ModelBenchOptions): Promise<ModelBenchRow> {
     row.ratio_forward = row.forward_ips / row.torch_forward_ips;
     row.ratio_grad = row.grad_ips / row.torch_grad_ips;
     row.torch_version = t.torch;
+    row.torch_limit_forward = limit(row.torch_forward_ips, gmacsForward);
+    row.torch_limit_grad = limit(row.torch_grad_ips, gmacsGrad);
   }
   return row;
 }

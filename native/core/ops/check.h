@@ -4,6 +4,7 @@
 #include <string>
 
 #include "../backend.h"
+#include "../profile.h"
 
 namespace lk::check {
 
@@ -54,9 +55,10 @@ inline Device same_device(const char* op, std::initializer_list<const Tensor*> t
 
 }  // namespace lk::check
 
-// Look up the backend entry for `op_` on device `dev`, or throw "op <name> is not implemented on <device>".
+// Look up the backend entry for `op_` on device `dev`, or throw "op <name> is not implemented on <device>". The
+// entry comes wrapped so that its call is timed when the op profiler (profile.h) is counting.
 #define LK_IMPL(dev, op_)                                                                           \
-  ([&]() {                                                                                          \
+  ::lk::profile::timed(::lk::Op::op_, [&]() {                                                       \
     const ::lk::Backend& be_ = ::lk::backend_for(dev);                                              \
     if (!be_.op_) throw ::lk::NotImplemented(std::string("op " #op_ " is not implemented on ") + be_.name); \
     return be_.op_;                                                                                 \

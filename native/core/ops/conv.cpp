@@ -2,6 +2,8 @@
 
 #include "check.h"
 
+#include "../profile.h"
+
 namespace lk {
 
 Shape conv2d_output_shape(const Shape& x, const Shape& w, const Conv2dArgs& a) {
@@ -26,12 +28,25 @@ Shape conv2d_output_shape(const Shape& x, const Shape& w, const Conv2dArgs& a) {
   return Shape{x[0], (ph - eh) / a.stride_h + 1, (pw - ew) / a.stride_w + 1, cout};
 }
 
+namespace {
+
+// The op's multiply-accumulates for the profiler (the same for forward, backward-input and backward-weights).
+void count_conv(Op op, const Shape& x, const Shape& w, const Shape& y, const Conv2dArgs& a) {
+  if (!profile::enabled()) return;
+  const auto m = profile::conv2d_macs(x[0], x[1], x[2], x[3], w[0], a.groups, w[2], w[3], y[1], y[2], a.stride_h,
+                                      a.stride_w, a.dil_h, a.dil_w, a.pad_t, a.pad_l);
+  profile::add_macs(op, m.valid, m.dense);
+}
+
+}  // namespace
+
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a) {
   check::defined(x, "conv2d", "x");
   check::defined(w, "conv2d", "w");
-  conv2d_output_shape(x.shape(), w.shape(), a);
+  const Shape ys = conv2d_output_shape(x.shape(), w.shape(), a);
   if (b.defined()) check::vec(b, w.dim(0), "conv2d", "b");
   Device d = check::same_device("conv2d", {&x, &w, &b});
+  count_conv(Op::conv2d, x.shape(), w.shape(), ys, a);
   return LK_IMPL(d, conv2d)(x, w, b, a);
 }
 
@@ -40,6 +55,7 @@ Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w, const Shape& x_s
   Shape ys = conv2d_output_shape(x_shape, w.shape(), a);
   check::shape_eq(dy, ys, "conv2d_backward_input", "dy");
   Device d = check::same_device("conv2d_backward_input", {&dy, &w});
+  count_conv(Op::conv2d_backward_input, x_shape, w.shape(), ys, a);
   return LK_IMPL(d, conv2d_backward_input)(dy, w, x_shape, a);
 }
 
@@ -49,6 +65,7 @@ ConvGrads conv2d_backward_params(const Tensor& dy, const Tensor& x, const Shape&
   Shape ys = conv2d_output_shape(x.shape(), w_shape, a);
   check::shape_eq(dy, ys, "conv2d_backward_params", "dy");
   Device d = check::same_device("conv2d_backward_params", {&dy, &x});
+  count_conv(Op::conv2d_backward_params, x.shape(), w_shape, ys, a);
   return LK_IMPL(d, conv2d_backward_params)(dy, x, w_shape, with_bias, a);
 }
 

@@ -2,7 +2,28 @@
 
 #include "check.h"
 
+#include "../profile.h"
+
 namespace lk {
+
+namespace {
+
+// Multiply-accumulates for the profiler: `rows` rows through a (out, in) weight, forward or backward-input.
+void count_linear(Op op, int64_t rows, const Tensor& w) {
+  if (!profile::enabled()) return;
+  const double m = static_cast<double>(rows) * w.dim(0) * w.dim(1);
+  profile::add_macs(op, m, m);
+}
+
+// `products` matrix products with output shape y and inner size k.
+void count_matmul(Op op, const Shape& y, int64_t k, int products) {
+  if (!profile::enabled()) return;
+  double m = static_cast<double>(k) * products;
+  for (int64_t d : y) m *= static_cast<double>(d);
+  profile::add_macs(op, m, m);
+}
+
+}  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   check::min_rank(x, 1, "linear", "x");
@@ -11,6 +32,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
                                             "), received " + shape_str(w.shape()));
   if (b.defined()) check::vec(b, w.dim(0), "linear", "b");
   Device d = check::same_device("linear", {&x, &w, &b});
+  count_linear(Op::linear, x.numel() / x.dim(-1), w);
   return LK_IMPL(d, linear)(x, w, b);
 }
 
@@ -20,6 +42,7 @@ Tensor linear_backward_input(const Tensor& dy, const Tensor& w) {
   check::require(dy.dim(-1) == w.dim(0), "linear_backward_input: expected dy of shape (..., " +
                                              std::to_string(w.dim(0)) + "), received " + shape_str(dy.shape()));
   Device d = check::same_device("linear_backward_input", {&dy, &w});
+  count_linear(Op::linear_backward_input, dy.numel() / dy.dim(-1), w);
   return LK_IMPL(d, linear_backward_input)(dy, w);
 }
 
@@ -30,6 +53,10 @@ LinearGrads linear_backward_params(const Tensor& dy, const Tensor& x, bool with_
                  "linear_backward_params: expected dy with the rows of x " + shape_str(x.shape()) + ", received " +
                      shape_str(dy.shape()));
   Device d = check::same_device("linear_backward_params", {&dy, &x});
+  if (profile::enabled()) {
+    const double m = static_cast<double>(x.numel()) * dy.dim(-1);
+    profile::add_macs(Op::linear_backward_params, m, m);
+  }
   return LK_IMPL(d, linear_backward_params)(dy, x, with_bias);
 }
 
@@ -53,16 +80,19 @@ Shape matmul_output_shape(const Shape& a, const Shape& b, bool ta, bool tb) {
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   check::defined(a, "matmul", "a");
   check::defined(b, "matmul", "b");
-  matmul_output_shape(a.shape(), b.shape(), trans_a, trans_b);
+  const Shape ys = matmul_output_shape(a.shape(), b.shape(), trans_a, trans_b);
   Device d = check::same_device("matmul", {&a, &b});
+  count_matmul(Op::matmul, ys, a.dim(trans_a ? -2 : -1), 1);
   return LK_IMPL(d, matmul)(a, b, trans_a, trans_b);
 }
 
 MatmulGrads matmul_backward(const Tensor& dy, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   check::defined(a, "matmul_backward", "a");
   check::defined(b, "matmul_backward", "b");
-  check::shape_eq(dy, matmul_output_shape(a.shape(), b.shape(), trans_a, trans_b), "matmul_backward", "dy");
+  const Shape ys = matmul_output_shape(a.shape(), b.shape(), trans_a, trans_b);
+  check::shape_eq(dy, ys, "matmul_backward", "dy");
   Device d = check::same_device("matmul_backward", {&dy, &a, &b});
+  count_matmul(Op::matmul_backward, ys, a.dim(trans_a ? -2 : -1), 2);  // da and db
   return LK_IMPL(d, matmul_backward)(dy, a, b, trans_a, trans_b);
 }
 

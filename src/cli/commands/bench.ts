@@ -13,6 +13,7 @@ import { corruptBench } from './bench_corrupt.js';
 import { benchLoader } from '../../bench/loader.js';
 import { benchModel } from '../../bench/model.js';
 import { oraclePythonPath } from '../../bench/oracle.js';
+import { fmaPeakGflops, profileTable } from '../../bench/profile.js';
 import { benchTrain } from '../../bench/train.js';
 import { addon, engineInfo } from '../../native.js';
 
@@ -37,17 +38,34 @@ const modelBench = {
       .option('warmup', { type: 'number', default: 2 })
       .option('torch', { type: 'boolean', default: true, describe: 'also time PyTorch through the oracle venv (if present)' })
       .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (ours and PyTorch both)' })
-      .option('json', { type: 'boolean', default: false }),
-  handler: async (argv: { model: string[]; batch: number; size?: number; reps: number; warmup: number; torch: boolean; device: string; json: boolean }) => {
+      .option('profile', { type: 'boolean', default: false, describe: 'also print where the time goes: per op kind, one forward and one input-gradient pass (calls, ms, share, GMAC, GFLOP/s)' })
+      .option('json', { type: 'boolean', default: false })
+      .epilog(
+        'gmacs_* are multiply-accumulates per image counted by the engine from the pass it ran (a convolution\'s ' +
+          'padding taps left out); limit_* = img/s x 2 x MACs / the measured FMA peak, the fraction of what this CPU ' +
+          'could do on that model, ours and PyTorch\'s (CPU only).',
+      ),
+  handler: async (argv: { model: string[]; batch: number; size?: number; reps: number; warmup: number; torch: boolean; device: string; profile: boolean; json: boolean }) => {
     const threads = engineInfo().cpu.threads;
     const python = argv.torch ? oraclePythonPath() : null;
+    const peakGflops = argv.device === 'cpu' ? await fmaPeakGflops() : null;
     const rows = [];
     for (const name of argv.model) {
-      rows.push(await benchModel({ name, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, python, device: argv.device }));
+      rows.push(await benchModel({ name, batch: argv.batch, size: argv.size, reps: argv.reps, warmup: argv.warmup, threads, python, device: argv.device, peakGflops }));
       if (!argv.json) process.stderr.write(`done ${name}\n`);
     }
-    if (argv.json) process.stdout.write(JSON.stringify({ threads, rows }, null, 2) + '\n');
-    else process.stdout.write(table(rows as unknown as Record<string, unknown>[]) + '\n' + (python ? '' : '(no oracle venv: PyTorch columns empty)\n'));
+    if (argv.json) {
+      process.stdout.write(JSON.stringify({ threads, peak_gflops: peakGflops, rows: argv.profile ? rows : rows.map(({ profile: _, ...r }) => r) }, null, 2) + '\n');
+      return;
+    }
+    if (peakGflops) process.stdout.write(`measured FMA peak: ${peakGflops.toFixed(1)} GFLOP/s (${threads} threads)\n`);
+    const shown = rows.map(({ profile: _, ...r }) => r);
+    process.stdout.write(table(shown as unknown as Record<string, unknown>[]) + '\n' + (python ? '' : '(no oracle venv: PyTorch columns empty)\n'));
+    if (argv.profile)
+      for (const r of rows) {
+        process.stdout.write(`\n${r.model} (batch ${r.batch}, ${r.size}²): where the time goes\n`);
+        process.stdout.write(table([...profileTable(r.profile.forward, 'forward'), ...profileTable(r.profile.grad, 'grad')]) + '\n');
+      }
   },
 };
 
