@@ -14,4 +14,10 @@ void fill_pool(Backend& b);         // pool.cpp: avg/max/global pool, pad2d
 void fill_attention(Backend& b);    // attention.cpp
 void fill_loss(Backend& b);         // loss.cpp: cross_entropy
 
+// One (batched) GEMM through oneDNN (matmul.cpp), shared by the families built on it (attention):
+// C (B, M, N) = op(X) @ op(Y) [+ bias (N)]; X stored (B, M, K), or (B, K, M) when tx; Y stored (B, K, N), or
+// (B, N, K) when ty; C plain. Transposes are strides, not copies.
+void gemm(const float* x, bool tx, const float* y, bool ty, const float* bias, float* c, int64_t batch, int64_t m,
+          int64_t n, int64_t k);
+
 }  // namespace lk::cpu

@@ -45,15 +45,11 @@ struct ElementwiseKernels {
 };
 
 struct AttentionKernels {
-  // One (batch, head): q, k, v (T, D) -> out (T, D), probs (T, T) = softmax(q k^T scale).
-  // scratch: at least attention_scratch(T, D) floats.
-  void (*forward_head)(const float* q, const float* k, const float* v, float* out, float* probs, int64_t T,
-                       int64_t D, float scale, float* scratch);
-  // dq, dk, dv (T, D) from dout (T, D) and the saved probs.
-  void (*backward_head)(const float* dout, const float* q, const float* k, const float* v, const float* probs,
-                        float* dq, float* dk, float* dv, int64_t T, int64_t D, float scale, float* scratch);
+  // R rows of scores (T each) in place: p = softmax(s * scale) per row (the row sum in double).
+  void (*softmax_rows)(float* s, int64_t R, int64_t T, float scale);
+  // R rows of dP in place, given the probabilities: dS = P o (dP - rowsum(dP o P)) * scale.
+  void (*softmax_backward_rows)(float* dp, const float* p, int64_t R, int64_t T, float scale);
 };
-inline int64_t attention_scratch(int64_t T, int64_t D) { return D * T + 2 * T; }
 
 #define LK_FAMILY_TABLES(ns)                      \
   namespace ns {                                  \

@@ -7,11 +7,9 @@
 #include "onednn.h"
 
 namespace lk::cpu {
-namespace {
 
 using namespace onednn;
 
-// X stored (B, M, K), or (B, K, M) when tx; Y stored (B, K, N), or (B, N, K) when ty; C (B, M, N) plain.
 void gemm(const float* x, bool tx, const float* y, bool ty, const float* bias, float* c, int64_t batch, int64_t m,
           int64_t n, int64_t k) {
   if (batch == 0 || m == 0 || n == 0) return;
@@ -41,6 +39,8 @@ void gemm(const float* x, bool tx, const float* y, bool ty, const float* bias, f
   if (bias) args.emplace(DNNL_ARG_BIAS, mem(e->pd.bias_desc(), bias));
   execute(e->prim, e->pd.scratchpad_desc(), std::move(args));
 }
+
+namespace {
 
 int64_t rows_of(const Tensor& t) { return t.dim(-1) ? t.numel() / t.dim(-1) : 0; }
 
