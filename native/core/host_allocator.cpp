@@ -1,5 +1,6 @@
 #include "host_allocator.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -30,12 +31,36 @@ size_t cache_limit() {
   return size_t(4096) << 20;
 }
 
+struct SizeClass {
+  std::vector<void*> blocks;
+  uint64_t last_use = 0;  // Cache::tick when a block of this class was last handed out or returned
+};
+
 struct Cache {
   std::mutex mu;
-  std::unordered_map<size_t, std::vector<void*>> free_by_class;
+  std::unordered_map<size_t, SizeClass> classes;
   size_t cached = 0, hits = 0, allocs = 0;
+  uint64_t tick = 0;
   const size_t limit = cache_limit();
 };
+
+// A full cache makes room for a freed block of class n by dropping blocks of the class used least recently
+// (not n): after one model the cache is full of its sizes, and the next model's blocks would otherwise all go
+// back to the system and fault in again on every pass. The dropped blocks are appended to `out`, to be freed
+// outside the lock. Returns whether n now fits.
+bool make_room(Cache& c, size_t n, std::vector<void*>& out) {
+  while (c.cached + n > c.limit) {
+    SizeClass* victim = nullptr;
+    size_t victim_size = 0;
+    for (auto& [size, cls] : c.classes)
+      if (size != n && !cls.blocks.empty() && (!victim || cls.last_use < victim->last_use)) victim = &cls, victim_size = size;
+    if (!victim) return false;
+    out.push_back(victim->blocks.back());
+    victim->blocks.pop_back();
+    c.cached -= victim_size;
+  }
+  return true;
+}
 
 Cache& cache() {
   static Cache* c = new Cache();  // never destroyed: tensors may be freed during static destruction
@@ -56,10 +81,11 @@ void* host_alloc(size_t bytes) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.free_by_class.find(n);
-    if (it != c.free_by_class.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    auto it = c.classes.find(n);
+    if (it != c.classes.end() && !it->second.blocks.empty()) {
+      void* p = it->second.blocks.back();
+      it->second.blocks.pop_back();
+      it->second.last_use = ++c.tick;
       c.cached -= n;
       c.hits++;
       return p;
@@ -77,28 +103,33 @@ void* host_alloc(size_t bytes) {
 void host_free(void* p, size_t bytes) {
   if (!p) return;
   const size_t n = size_class(bytes);
+  std::vector<void*> dropped;
+  bool kept = false;
   if (n >= kMinCached) {
     Cache& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
-    if (c.cached + n <= c.limit) {
-      c.free_by_class[n].push_back(p);
+    if (n <= c.limit && make_room(c, n, dropped)) {
+      SizeClass& cls = c.classes[n];
+      cls.blocks.push_back(p);
+      cls.last_use = ++c.tick;
       c.cached += n;
-      return;
+      kept = true;
     }
   }
-  std::free(p);
+  for (void* q : dropped) std::free(q);
+  if (!kept) std::free(p);
 }
 
 void host_release_cached() {
   Cache& c = cache();
-  std::unordered_map<size_t, std::vector<void*>> blocks;
+  std::unordered_map<size_t, SizeClass> classes;
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    blocks.swap(c.free_by_class);
+    classes.swap(c.classes);
     c.cached = 0;
   }
-  for (auto& [n, list] : blocks)
-    for (void* p : list) std::free(p);
+  for (auto& [n, cls] : classes)
+    for (void* p : cls.blocks) std::free(p);
 }
 
 HostAllocatorStats host_allocator_stats() {

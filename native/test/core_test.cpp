@@ -2,6 +2,7 @@
 // (ctest).
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ static void expect(bool ok, const std::string& what) {
 
 int main() {
   using namespace lk;
+  setenv("LKR_HOST_CACHE_MB", "2", 1);  // before the first cached allocation: a cache small enough to fill
   Tensor t = Tensor::zeros({2, 3});
   expect(t.numel() == 6 && t.data()[5] == 0.f, "zeros");
   Tensor r = t.reshape({3, -1});
@@ -54,6 +56,23 @@ int main() {
     host_free(small, 24);
     host_release_cached();
     expect(host_allocator_stats().cached_bytes == 0, "host_release_cached empties the cache");
+  }
+  {  // a full cache makes room for a new size by dropping the size used least recently
+    std::vector<void*> old;
+    for (int i = 0; i < 8; i++) old.push_back(host_alloc(256 << 10));
+    for (void* p : old) host_free(p, 256 << 10);
+    expect(host_allocator_stats().cached_bytes == size_t(2) << 20, "host_alloc: eight 256 KiB blocks fill a 2 MiB cache");
+    void* b1 = host_alloc(512 << 10);
+    void* b2 = host_alloc(512 << 10);
+    host_free(b1, 512 << 10);
+    host_free(b2, 512 << 10);
+    const HostAllocatorStats s = host_allocator_stats();
+    void* b3 = host_alloc(512 << 10);
+    expect(s.cached_bytes == size_t(2) << 20 && host_allocator_stats().cache_hits == s.cache_hits + 1 &&
+               (b3 == b1 || b3 == b2),
+           "host_alloc: the new size is cached in place of the old (a hit, the cache still full)");
+    host_free(b3, 512 << 10);
+    host_release_cached();
   }
 
   // Frozen weights are reordered once and cached by storage; a new frozen tensor (even at a reused address)
