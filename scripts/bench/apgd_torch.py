@@ -17,6 +17,7 @@ args = json.loads(sys.argv[1])
 torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
 net = build(args["family"], args["name"], args.get("config", {}))
+numel = state_numel(net)  # as the checkpoint holds it (before RepLKNet's fusion), for the same-model check
 if args["family"] == "replknet":
     net.reparameterize()
 net = net.eval().to(memory_format=torch.channels_last)
@@ -48,4 +49,4 @@ for _ in range(int(args["reps"])):
 with torch.no_grad():
     robust = int((model(adv).argmax(1) == y).sum())
 ts.sort()
-print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2], "robust": robust, "state_numel": state_numel(net)}))
+print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2], "robust": robust, "state_numel": numel}))

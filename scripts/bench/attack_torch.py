@@ -17,6 +17,7 @@ torch.set_num_threads(int(args["threads"]))
 torch.manual_seed(0)
 
 net = build(args["family"], args["name"], args.get("config", {}))
+numel = state_numel(net)  # as the checkpoint holds it (before RepLKNet's fusion), for the same-model check
 if args["family"] == "replknet":
     net.reparameterize()  # one large kernel per block, as the native graph runs it
 net = net.eval().to(memory_format=torch.channels_last)
@@ -51,4 +52,4 @@ for _ in range(int(args["reps"])):
     pgd()
     ts.append(time.perf_counter() - t0)
 ts.sort()
-print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2], "state_numel": state_numel(net)}))
+print(json.dumps({"torch": torch.__version__, "seconds": ts[len(ts) // 2], "state_numel": numel}))
