@@ -4,6 +4,9 @@
 // profileStart() / profileStop() -> [{op, calls, ms, macs, dense_macs}]: the op profiler (core/profile.h).
 #include <napi.h>
 
+#include <functional>
+#include <string>
+
 #include "bench/dwconv_bench_core.h"
 #include "core/engine_thread.h"
 #include "core/profile.h"
@@ -13,28 +16,42 @@
 namespace lkb {
 namespace {
 
-class BenchWorker : public Napi::AsyncWorker {
+Napi::Value to_js(Napi::Env env, const std::string& s) { return Napi::String::New(env, s); }
+Napi::Value to_js(Napi::Env env, double d) { return Napi::Number::New(env, d); }
+
+// Runs `work` on a libuv pool thread and settles a promise with its result (a string or a number), or with the
+// classified error.
+template <class T>
+class PromiseWorker : public Napi::AsyncWorker {
  public:
-  BenchWorker(Napi::Env env, lk::bench::BenchOptions o)
-      : Napi::AsyncWorker(env, "lkrobust:bench"), opts_(std::move(o)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  PromiseWorker(Napi::Env env, const char* name, std::function<T()> work)
+      : Napi::AsyncWorker(env, name), work_(std::move(work)), deferred_(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      json_ = lk::bench::run_dwconv_bench(opts_);
+      result_ = work_();
     } catch (const std::exception& e) {
       err_ = classify(e);
       SetError(err_.message);
     }
   }
-  void OnOK() override { deferred_.Resolve(Napi::String::New(Env(), json_)); }
+  void OnOK() override { deferred_.Resolve(to_js(Env(), result_)); }
   void OnError(const Napi::Error&) override { deferred_.Reject(to_js_error(Env(), err_).Value()); }
 
  private:
-  lk::bench::BenchOptions opts_;
+  std::function<T()> work_;
   Napi::Promise::Deferred deferred_;
-  std::string json_;
+  T result_{};
   CaughtError err_;
 };
+
+template <class T>
+Napi::Promise queue(Napi::Env env, const char* name, std::function<T()> work) {
+  auto* w = new PromiseWorker<T>(env, name, std::move(work));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
 
 Napi::Value BenchDwconv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -59,43 +76,19 @@ Napi::Value BenchDwconv(const Napi::CallbackInfo& info) {
         o.rows.push_back({r.i("n", 8), r.i("c", 128), r.i("h", 56), r.i("w", r.i("h", 56)), r.i("k", 31), r.i("stride", 1)});
       }
     }
-    auto* w = new BenchWorker(env, o);
-    Napi::Promise p = w->promise();
-    w->Queue();
-    return p;
+    return queue<std::string>(env, "lkrobust:bench", [o] { return lk::bench::run_dwconv_bench(o); });
   } catch (const std::exception& e) {
     return rejected(env, e);
   }
 }
 
 // The FMA peak, measured on the engine thread (the OpenMP team every pass uses).
-class PeakWorker : public Napi::AsyncWorker {
- public:
-  explicit PeakWorker(Napi::Env env)
-      : Napi::AsyncWorker(env, "lkrobust:peak"), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      lk::run_on_engine_thread([&] { gflops_ = lk::bench::measure_fma_peak_gflops(); });
-    } catch (const std::exception& e) {
-      err_ = classify(e);
-      SetError(err_.message);
-    }
-  }
-  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), gflops_)); }
-  void OnError(const Napi::Error&) override { deferred_.Reject(to_js_error(Env(), err_).Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  double gflops_ = 0;
-  CaughtError err_;
-};
-
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
-  auto* w = new PeakWorker(info.Env());
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return queue<double>(info.Env(), "lkrobust:peak", [] {
+    double gflops = 0;
+    lk::run_on_engine_thread([&] { gflops = lk::bench::measure_fma_peak_gflops(); });
+    return gflops;
+  });
 }
 
 Napi::Value ProfileStart(const Napi::CallbackInfo& info) {
